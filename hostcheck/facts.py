@@ -1,0 +1,140 @@
+"""The facts a rule may read: one registry, and the container that carries them.
+
+Facts are a flat mapping of dotted names to JSON values. A fact that could not be
+read is absent from `values` and present in `unknown` with the reason (for example
+"runc --version: not_found"); rules turn an unknown into `skip` with that reason,
+never into a silent pass.
+
+`FACTS` is the registry: every name a parser may produce and a rule may read, with
+its JSON type and a one-line meaning. Contract tests check both sides against it.
+Types: str, int, bool, float, list, dict, "list[dict]", "list[str]".
+"""
+
+FACTS = {
+    # --- host identity -----------------------------------------------------------
+    "host.hostname": ("str", "uname nodename"),
+    "os.id": ("str", "os-release ID, lower case: kylin, openeuler, uos, centos, rhel, rocky, debian, ubuntu ..."),
+    "os.name": ("str", "pretty name (PRETTY_NAME, else NAME VERSION)"),
+    "os.version": ("str", "VERSION_ID, or the vendor release file's version (V10, 22.03, 7.9.2009)"),
+    "os.like": ("list[str]", "os-release ID_LIKE words"),
+    "os.family": ("str", "package family for remediation commands: rhel (yum/dnf) | debian (apt) | suse | other"),
+    "os.package_manager": ("str", "dnf | yum | apt | zypper | unknown"),
+    "os.codename": ("str", "VERSION_CODENAME or vendor codename (e.g. Lance for Kylin V10 SP1)"),
+    "privileges.root": ("bool", "capture ran with euid 0"),
+    "privileges.uid": ("int", "euid of the capture"),
+    # --- architecture ------------------------------------------------------------
+    "arch.machine": ("str", "uname -m: x86_64, aarch64, loongarch64, mips64 ..."),
+    "arch.platform": ("str", "OCI platform os/arch without variant: linux/amd64, linux/arm64"),
+    "arch.architecture": ("str", "OCI architecture: amd64, arm64, arm, loong64, mips64le ..."),
+    "arch.variant": ("str", "OCI variant or absent: v8 for arm64, v7 for armv7l"),
+    "arch.page_size": ("int", "kernel page size in bytes (getconf PAGESIZE); 65536 on many arm64 Kylin/openEuler kernels"),
+    "cpu.vendor": ("str", "vendor from /proc/cpuinfo: GenuineIntel, AuthenticAMD, HygonGenuine, HiSilicon, Phytium, Loongson ..."),
+    "cpu.model": ("str", "model name from /proc/cpuinfo"),
+    # --- kernel ------------------------------------------------------------------
+    "kernel.release": ("str", "uname -r as is: 4.19.90-24.4.v2101.ky10.aarch64"),
+    "kernel.version": ("str", "numeric prefix of the release, normalised: 4.19.90"),
+    "kernel.config": ("dict", "CONFIG_* -> y|m|value from /proc/config.gz or /boot/config-<release>"),
+    "kernel.config_source": ("str", "path the kernel configuration came from"),
+    "kernel.modules_supported": ("bool", "kernel built with CONFIG_MODULES (/proc/modules exists)"),
+    "kernel.modules": ("list[str]", "loaded module names from /proc/modules"),
+    # --- binfmt_misc -------------------------------------------------------------
+    "binfmt.mounted": ("bool", "binfmt_misc filesystem mounted at /proc/sys/fs/binfmt_misc"),
+    "binfmt.automount": ("bool", "only systemd's autofs entry is there (mounted on first access, not read)"),
+    "binfmt.enabled": ("bool", "/proc/sys/fs/binfmt_misc/status says enabled"),
+    "binfmt.entries": ("list[dict]", "registered handlers: {name, enabled, interpreter, flags, offset, magic, mask, platform}; platform is the OCI platform its ELF magic serves (linux/arm64) or null"),
+    "binfmt.platforms": ("list[str]", "OCI platforms served by enabled entries"),
+    # --- runtimes ----------------------------------------------------------------
+    "docker.client.version": ("str", "docker --version, as printed (20.10.24+dfsg1)"),
+    "docker.client.podman_shim": ("bool", "`docker` is podman-docker's emulation (prints 'podman version')"),
+    "runtimes.dockerd.version": ("str", "dockerd version: engine /version, else dockerd --version"),
+    "runtimes.containerd.version": ("str", "containerd version: engine Components, else containerd --version"),
+    "runtimes.runc.version": ("str", "runc version string as printed: 1.1.5+ds1, 1.0.0-rc95"),
+    "runtimes.runc.commit": ("str", "runc commit line: 1.1.5+ds1-1+deb12u1, v1.1.12-0-g51d5e94"),
+    "runtimes.runc.changelog_cves": ("list[str]", "CVE ids the runc package changelog names (deb changelog or rpm -q --changelog)"),
+    "runtimes.runc.changelog_source": ("str", "where the changelog came from; absent when there is none"),
+    "runtimes.crun.version": ("str", "crun --version"),
+    "runtimes.podman.version": ("str", "podman --version"),
+    "runtimes.installed": ("list[str]", "which of docker, dockerd, containerd, runc, crun, podman are present"),
+    # --- engine (Docker Engine API) ----------------------------------------------
+    "engine.state": ("str", "running | not_installed | not_running | permission_denied | timeout | error"),
+    "engine.endpoint": ("str", "where the engine was read: unix:///var/run/docker.sock"),
+    "engine.version": ("str", "engine Version from /version"),
+    "engine.api_version": ("str", "ApiVersion"),
+    "engine.storage_driver": ("str", "/info Driver: overlay2, devicemapper, vfs ..."),
+    "engine.backing_fs": ("str", "/info DriverStatus 'Backing Filesystem': xfs, extfs ..."),
+    "engine.supports_d_type": ("bool", "/info DriverStatus 'Supports d_type'"),
+    "engine.cgroup_driver": ("str", "cgroupfs | systemd"),
+    "engine.cgroup_version": ("str", "1 | 2"),
+    "engine.root_dir": ("str", "DockerRootDir"),
+    "engine.security_options": ("list[str]", "/info SecurityOptions: name=seccomp,profile=default ..."),
+    "engine.warnings": ("list[str]", "/info Warnings"),
+    "engine.iptables": ("bool", "dockerd manages iptables (daemon.json \"iptables\", default true)"),
+    "engine.containers": ("list[dict]", "{id, name, image, image_id, state, exit_code, network_mode, networks, ports, pid}"),
+    "engine.networks": ("list[dict]", "{id, name, driver, scope, subnets, gateways, internal, bridge, icc}"),
+    "engine.images": ("list[dict]", "{id, tags, os, architecture, variant}"),
+    "daemon.config": ("dict", "/etc/docker/daemon.json parsed (absent when the file is absent)"),
+    "docker.socket.mode": ("str", "octal mode of /var/run/docker.sock: 0660"),
+    "docker.socket.gid": ("int", "group of the socket"),
+    # --- firewall ----------------------------------------------------------------
+    "iptables.version": ("str", "iptables --version: 1.8.9"),
+    "iptables.backend": ("str", "legacy | nf_tables"),
+    "iptables.tables": ("dict", "from iptables-save: {table: {chain: {policy, rules: [rule text]}}}"),
+    "iptables.chains": ("list[str]", "every chain as 'table/CHAIN': nat/DOCKER, filter/DOCKER-USER ..."),
+    "iptables.masquerade_sources": ("list[str]", "source subnets of nat POSTROUTING MASQUERADE rules"),
+    "iptables.legacy_rule_count": ("int", "rules in iptables-legacy-save (split brain when both > 0)"),
+    "iptables.nft_rule_count": ("int", "rules in iptables-nft-save"),
+    "firewalld.state": ("str", "running | not_running | not_installed"),
+    "firewalld.zones": ("dict", "active zones: {zone: {interfaces: [...], sources: [...]}}"),
+    "firewalld.docker_zone": ("bool", "an active zone named docker exists"),
+    # --- kernel networking -------------------------------------------------------
+    "sysctl.ip_forward": ("int", "/proc/sys/net/ipv4/ip_forward"),
+    "sysctl.bridge_nf_call_iptables": ("int", "/proc/sys/net/bridge/bridge-nf-call-iptables (absent file: br_netfilter not loaded)"),
+    "net.routes": ("list[dict]", "{dst, dev, gateway, metric} from ip -j route or /proc/net/route; dst 'default' for the default route"),
+    "net.interfaces": ("list[dict]", "{name, mtu, state, addresses: [cidr]} from ip -j addr"),
+    "dns.nameservers": ("list[str]", "nameservers in /etc/resolv.conf"),
+    "dns.stub_resolver": ("bool", "/etc/resolv.conf lists only 127.0.0.53 (systemd-resolved stub)"),
+    "dns.upstream_nameservers": ("list[str]", "nameservers Docker will give containers (resolved's upstream file when the stub is in use)"),
+    # --- cgroups, mounts, storage ------------------------------------------------
+    "cgroup.mode": ("str", "v1 | hybrid | v2, from /proc/mounts"),
+    "mounts": ("list[dict]", "{device, mountpoint, fstype, options} from /proc/mounts"),
+    "storage.root_free_bytes": ("int", "free bytes of the Docker root filesystem"),
+    "storage.root_total_bytes": ("int", "size of the Docker root filesystem"),
+    "storage.root_free_inodes": ("int", "free inodes of the Docker root filesystem"),
+    "storage.root_total_inodes": ("int", "inodes of the Docker root filesystem"),
+    # --- processes (psutil, when present) ----------------------------------------
+    "processes.names": ("list[str]", "names of running processes (dockerd, containerd, firewalld ...)"),
+}
+
+
+class Facts(object):
+    """Known values and the reasons for the unknown ones."""
+
+    def __init__(self, values=None, unknown=None):
+        self.values = dict(values or {})
+        self.unknown = dict(unknown or {})
+
+    def set(self, name, value):
+        self.values[name] = value
+        self.unknown.pop(name, None)
+
+    def missing(self, name, reason):
+        if name not in self.values:
+            self.unknown[name] = reason
+
+    def known(self, name):
+        return name in self.values
+
+    def get(self, name, default=None):
+        return self.values.get(name, default)
+
+    def reason(self, name):
+        """Why `name` is unknown (falls back to 'not captured')."""
+        return self.unknown.get(name, "%s: not captured" % name)
+
+    def to_dict(self):
+        return {"values": dict(sorted(self.values.items())),
+                "unknown": dict(sorted(self.unknown.items()))}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data.get("values"), data.get("unknown"))
