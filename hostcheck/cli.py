@@ -1,0 +1,232 @@
+"""Command line: capture → judge → print. SPEC's commands, options and exit codes.
+
+Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage error;
+3 no report could be produced (one line on stderr, never a traceback).
+Heavy imports (rich, the engine) happen inside the commands that need them.
+"""
+
+import json
+import os
+import sys
+
+import click
+
+from hostcheck import __version__
+
+EXIT_FOUND, EXIT_USAGE, EXIT_NO_REPORT = 1, 2, 3
+FAIL_ON = ("info", "warn", "fail")
+
+
+class Fatal(click.ClickException):
+    """No report could be produced: one line on stderr, exit 3."""
+
+    exit_code = EXIT_NO_REPORT
+
+    def show(self, file=None):
+        click.echo("hostcheck: error: %s" % self.format_message(), err=True)
+
+
+class DefaultToCheck(click.Group):
+    """`hostcheck` and `hostcheck --json …` mean `hostcheck check …`."""
+
+    def parse_args(self, ctx, args):
+        group_only = {"--help", "-h", "--version"}
+        if not args or (args[0].startswith("-") and args[0] not in group_only):
+            args = ["check"] + list(args)
+        return super().parse_args(ctx, args)
+
+
+def _split_ids(values):
+    out = []
+    for value in values or ():
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def _default_lang():
+    from hostcheck.report.i18n import lang_from_locale
+    return lang_from_locale()
+
+
+def report_options(func):
+    """Options shared by every command that prints a report (SPEC: common options)."""
+    options = [
+        click.option("--json", "as_json", is_flag=True, help="Print the report document as JSON."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write what would go to stdout to FILE."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default="fail", show_default=True,
+                     help="Exit 1 when a finding or verdict reaches this status."),
+        click.option("--only", multiple=True, metavar="IDS",
+                     help="Judge only these rule ids or areas (comma-separated, repeatable)."),
+        click.option("--skip", multiple=True, metavar="IDS",
+                     help="Leave out these rule ids or areas (comma-separated, repeatable)."),
+        click.option("--lang", type=click.Choice(("en", "zh")), default=None,
+                     help="Language of the human text (default: from the locale; zh_* gives Chinese)."),
+        click.option("--redact", is_flag=True,
+                     help="Pseudonymise hostnames, IP and MAC addresses (consistently within the document)."),
+        click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
+                     metavar="SECONDS", help="Bound each probe; the whole capture has a deadline of a few times this."),
+        click.option("--no-color", is_flag=True, help="Plain text, no colours."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _write(text, output):
+    if not output or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise Fatal("cannot write %s: %s" % (output, exc.strerror or exc))
+
+
+def _take_capture(timeout, redact):
+    from hostcheck.capture import take
+    return take(timeout=timeout, redact=redact)
+
+
+def load_capture(path):
+    """Read a capture document from PATH (or `-`), refusing anything else with one line."""
+    from hostcheck.report import CaptureError, check_capture
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, "r", encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        raise Fatal("cannot read %s: %s" % (path, exc.strerror or exc))
+    except UnicodeDecodeError:
+        raise Fatal("%s is not a hostcheck capture (not UTF-8 text)" % path)
+    if not text.strip():
+        raise Fatal("%s is empty, not a hostcheck capture" % path)
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise Fatal("%s is not valid JSON (%s); was it truncated?" % (path, exc))
+    try:
+        return check_capture(doc, origin=path)
+    except CaptureError as exc:
+        raise Fatal(str(exc))
+
+
+def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=False):
+    """Judge `capture`, print the report, and exit with SPEC's code."""
+    from hostcheck.report import build_report, exit_code
+
+    if redact:
+        from hostcheck.capture.redact import pseudonymise
+        capture = pseudonymise(capture)
+    lang = lang or _default_lang()
+    report, _facts = build_report(capture, lang=lang, only=_split_ids(only), skip=_split_ids(skip))
+    if as_json:
+        _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output)
+    else:
+        _print_text(report, output, color=not no_color)
+    ctx.exit(exit_code(report, fail_on))
+
+
+def _print_text(report, output, color):
+    from hostcheck.report.text import render
+    if not output or output == "-":
+        render(report, color=color and not os.environ.get("NO_COLOR"))
+        return
+    import io
+    buffer = io.StringIO()
+    render(report, file=buffer, color=False, width=100)
+    _write(buffer.getvalue(), output)
+
+
+@click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="hostcheck", message="%(prog)s %(version)s")
+def cli():
+    """Read-only diagnostics for Linux hosts that run containers.
+
+    Without a command, `hostcheck` checks this host (same as `hostcheck check`).
+    """
+
+
+@cli.command()
+@report_options
+@click.pass_context
+def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color):
+    """Capture this host, judge it, print the report."""
+    capture = _take_capture(timeout, redact=False)
+    emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=redact)
+
+
+@cli.command()
+@click.option("-o", "--output", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True), help="Where to write the capture (`-` for stdout).")
+@click.option("--redact", is_flag=True, help="Pseudonymise hostnames, IP and MAC addresses.")
+@click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
+              help="Bound each probe.")
+def capture(output, redact, timeout):
+    """Write the capture document only (judge it anywhere with `analyze`)."""
+    doc = _take_capture(timeout, redact=redact)
+    _write(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", output)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@report_options
+@click.pass_context
+def analyze(ctx, file, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color):
+    """Judge a capture document taken elsewhere; same output as `check`."""
+    doc = load_capture(file)
+    emit_report(ctx, doc, as_json, output, fail_on, only, skip, lang, no_color, redact=redact)
+
+
+@cli.group()
+def rules():
+    """The rule catalogue."""
+
+
+@rules.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--lang", type=click.Choice(("en", "zh")), default=None)
+def rules_list(as_json, lang):
+    """Every rule: id, area, title."""
+    from hostcheck.report.catalogue_view import list_rules
+    list_rules(lang or _default_lang(), as_json)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.option("--lang", type=click.Choice(("en", "zh")), default=None)
+def rules_show(rule_id, as_json, lang):
+    """One rule: what it checks, its source, examples, the fix."""
+    from hostcheck.report.catalogue_view import show_rule
+    if not show_rule(rule_id, lang or _default_lang(), as_json):
+        raise click.BadParameter("no rule with id %r (see `hostcheck rules list`)" % rule_id,
+                                 param_hint="RULE_ID")
+
+
+@cli.command()
+@click.argument("document", type=click.Choice(("capture", "report")))
+def schema(document):
+    """Print the JSON schema of a capture or report document."""
+    from hostcheck.data import read_text
+    click.echo(read_text("schema/%s.json" % document), nl=False)
+
+
+def main():
+    try:
+        cli.main(prog_name="hostcheck")
+    except KeyboardInterrupt:
+        click.echo("hostcheck: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug must still end in one line, not a traceback
+        click.echo("hostcheck: internal error: %s: %s" % (type(exc).__name__, exc), err=True)
+        if os.environ.get("HOSTCHECK_DEBUG"):
+            raise
+        sys.exit(EXIT_NO_REPORT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""From a capture document to SPEC's report document, and the exit code it implies.
+
+Everything here is a pure function of the capture: the same capture judged on a
+customer's host or on an engineer's laptop gives the same report.
+"""
+
+import datetime
+
+from hostcheck import __version__
+
+REPORT_FORMAT = "hostcheck.report/v1"
+CAPTURE_FORMAT = "hostcheck.capture/v1"
+
+# SPEC: statuses rank pass < skip < info < warn < fail; `error` counts as `fail`
+# for exit purposes (a preflight gate fails closed).
+STATUS_RANK = {"pass": 0, "skip": 1, "info": 2, "warn": 3, "fail": 4, "error": 4}
+STATUSES = ("pass", "info", "warn", "fail", "skip", "error")
+
+# SPEC's areas, in the order a reader meets them.
+AREAS = ("arch", "kernel", "binfmt", "runtime", "cgroup", "storage", "security",
+         "firewall", "network", "dns", "docker", "image")
+
+
+class CaptureError(Exception):
+    """A capture document that cannot be judged (exit 3, one line)."""
+
+
+def check_capture(doc, origin="capture"):
+    """Refuse what is not a v1 capture, with one line a person can act on."""
+    if not isinstance(doc, dict):
+        raise CaptureError("%s is not a hostcheck capture (a JSON object was expected)" % origin)
+    fmt = doc.get("format")
+    if fmt == REPORT_FORMAT:
+        raise CaptureError("%s is a hostcheck report, not a capture; run `hostcheck capture -o FILE` "
+                           "on the host and analyze that" % origin)
+    if fmt != CAPTURE_FORMAT:
+        raise CaptureError("%s is not a hostcheck capture (format %r, expected %r)"
+                           % (origin, fmt, CAPTURE_FORMAT))
+    return doc
+
+
+def _host_section(facts):
+    get = facts.get
+    return {
+        "hostname": get("host.hostname"),
+        "os": {"id": get("os.id"), "name": get("os.name"), "version": get("os.version")},
+        "arch": {"machine": get("arch.machine"), "platform": get("arch.platform")},
+        "kernel": {"release": get("kernel.release"), "version": get("kernel.version")},
+    }
+
+
+def summarise(findings):
+    summary = dict.fromkeys(("pass", "info", "warn", "fail", "skip", "error"), 0)
+    for finding in findings:
+        summary[finding["status"]] = summary.get(finding["status"], 0) + 1
+    return summary
+
+
+def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=None):
+    """Judge a capture document; return (report document, facts)."""
+    from hostcheck.engine import judge, load_catalogue
+    from hostcheck.parse import build_facts
+
+    catalogue = catalogue or load_catalogue()
+    facts = build_facts(capture)
+    findings = judge(catalogue, facts, lang=lang, only=only, skip=skip)
+    report = {
+        "format": REPORT_FORMAT,
+        "tool": {"name": "hostcheck", "version": __version__, "rules": catalogue.version},
+        "generated_at": utc_now(),
+        "captured_at": capture.get("captured_at"),
+        "lang": lang,
+        "host": _host_section(facts),
+        "facts": facts.to_dict(),
+        "findings": findings,
+        "trees": list(trees or []),
+        "summary": summarise(findings),
+    }
+    return report, facts
+
+
+def worst_status(report):
+    """The highest-ranked status among findings and tree verdicts (None when empty)."""
+    statuses = [f["status"] for f in report.get("findings", [])]
+    statuses += [t["verdict"]["status"] for t in report.get("trees", []) if t.get("verdict")]
+    if not statuses:
+        return None
+    return max(statuses, key=STATUS_RANK.__getitem__)
+
+
+def exit_code(report, fail_on="fail"):
+    """SPEC: 0 when nothing reaches --fail-on, 1 when something does."""
+    threshold = STATUS_RANK[fail_on]
+    worst = worst_status(report)
+    return 1 if worst is not None and STATUS_RANK[worst] >= threshold else 0
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,144 @@
+"""The report for a person: grouped by area, worst first, each problem with its fix.
+
+A renderer never decides: it only orders and prints what the report document says.
+rich is imported here and nowhere on the JSON path (it costs ~30 ms to import).
+"""
+
+import string
+
+from rich.console import Console
+from rich.text import Text
+
+from hostcheck.report import AREAS, STATUS_RANK
+from hostcheck.report.i18n import ui
+
+STYLE = {"pass": "green", "info": "cyan", "warn": "yellow", "fail": "bold red",
+         "skip": "dim", "error": "bold magenta"}
+
+
+def _badge(words, status):
+    label = words["status"].get(status, status.upper())
+    # Pad by display cells, not characters: Chinese labels are two cells wide.
+    return Text(" %s " % label, style="reverse " + STYLE.get(status, ""))
+
+
+def _worst(findings):
+    return max(STATUS_RANK[f["status"]] for f in findings)
+
+
+def _order_areas(findings):
+    by_area = {}
+    for finding in findings:
+        by_area.setdefault(finding.get("area", "docker"), []).append(finding)
+    known = [a for a in AREAS if a in by_area] + sorted(a for a in by_area if a not in AREAS)
+    # Worst area first; ties keep SPEC's area order.
+    known.sort(key=lambda area: -_worst(by_area[area]))
+    return [(area, sorted(by_area[area], key=lambda f: -STATUS_RANK[f["status"]])) for area in known]
+
+
+def _remediation_lines(remediation, words, indent):
+    lines = []
+    if not remediation:
+        return lines
+    if remediation.get("text"):
+        lines.append(Text.assemble((indent + words["fix"] + ": ", "bold"), remediation["text"]))
+    for command in remediation.get("commands") or []:
+        style = "dim" if command.lstrip().startswith("#") else "bold"
+        lines.append(Text.assemble(indent + "  ", ("$ " if not command.lstrip().startswith("#") else "", "dim"),
+                                   (command, style)))
+    return lines
+
+
+def _finding_lines(finding, words):
+    head = Text.assemble(_badge(words, finding["status"]), " ", (finding.get("title") or finding["id"], "bold"))
+    if finding.get("subject"):
+        head.append(" — %s" % finding["subject"])
+    head.append("  [%s]" % finding["id"], style="dim")
+    lines = [head]
+    if finding["status"] == "pass":
+        if finding.get("evidence"):
+            head.append(" · " + finding["evidence"], style="dim")
+        return lines
+    indent = "       "
+    if finding.get("evidence"):
+        lines.append(Text(indent + finding["evidence"]))
+    lines.extend(_remediation_lines(finding.get("remediation"), words, indent))
+    refs = finding.get("refs") or []
+    if refs and finding["status"] in ("warn", "fail", "error"):
+        lines.append(Text(indent + words["refs"] + ": " + " ".join(refs), style="dim"))
+    return lines
+
+
+def _tree_lines(tree, words):
+    verdict = tree.get("verdict") or {}
+    status = verdict.get("status", "skip")
+    head = Text.assemble(_badge(words, status), " ", (tree.get("subject") or "", "bold"),
+                         "  ", (verdict.get("text") or verdict.get("id") or "", ""),
+                         ("  [%s/%s]" % (tree.get("tree"), verdict.get("id")), "dim"))
+    lines = [head]
+    if status == "pass":
+        return lines
+    indent = "       "
+    for step in tree.get("path", []):
+        answer = words["answer"].get(step.get("answer"), step.get("answer"))
+        lines.append(Text.assemble(indent, "? ", step.get("question") or step.get("node", ""), " → ",
+                                   (answer, "bold")))
+        if step.get("evidence"):
+            lines.append(Text(indent + "    " + step["evidence"], style="dim"))
+    lines.extend(_remediation_lines(verdict.get("remediation"), words, indent))
+    return lines
+
+
+def _header(report, words):
+    host = report.get("host") or {}
+    facts = (report.get("facts") or {}).get("values", {})
+    os_ = host.get("os") or {}
+    arch = host.get("arch") or {}
+    kernel = host.get("kernel") or {}
+    title = Text.assemble((words["title"], "bold"), " — ", (host.get("hostname") or "?", "bold cyan"))
+    parts = [
+        (words["os"], os_.get("name") or os_.get("id") or "?"),
+        (words["arch"], "%s (%s)" % (arch.get("platform") or "?", arch.get("machine") or "?")),
+        (words["kernel"], kernel.get("release") or "?"),
+    ]
+    engine = facts.get("engine.version")
+    parts.append((words["engine"], "%s (%s)" % (engine, facts.get("engine.state")) if engine
+                  else facts.get("engine.state") or "?"))
+    line = Text()
+    for i, (label, value) in enumerate(parts):
+        if i:
+            line.append("  ·  ", style="dim")
+        line.append(label + " ", style="dim")
+        line.append(value)
+    return [title, line]
+
+
+def render(report, file=None, color=True, width=None):
+    """Print the report; `file` defaults to stdout."""
+    words = ui(report.get("lang", "en"))
+    console = Console(file=file, no_color=not color, color_system="auto" if color else None,
+                      highlight=False, soft_wrap=False, width=width,
+                      force_terminal=None if color else False)
+    for line in _header(report, words):
+        console.print(line)
+    findings = report.get("findings", [])
+    if not findings:
+        console.print(words["no_findings"])
+    for area, items in _order_areas(findings):
+        console.print()
+        console.rule(Text(words["area"].get(area, area), style="bold"), align="left", style="dim")
+        for finding in items:
+            for line in _finding_lines(finding, words):
+                console.print(line)
+    trees = report.get("trees") or []
+    if trees:
+        console.print()
+        console.rule(Text(words["trees"], style="bold"), align="left", style="dim")
+        for tree in sorted(trees, key=lambda t: -STATUS_RANK[(t.get("verdict") or {}).get("status", "skip")]):
+            for line in _tree_lines(tree, words):
+                console.print(line)
+    console.print()
+    summary = dict({"pass": 0, "info": 0, "warn": 0, "fail": 0, "skip": 0, "error": 0},
+                   **(report.get("summary") or {}))
+    console.print(Text.assemble((words["summary"] + ": ", "bold"),
+                                string.Template(words["result_line"]).safe_substitute(summary)))
