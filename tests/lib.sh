@@ -1,0 +1,136 @@
+# Shared by tests/run and bench/run: the real components, the virtualenvs, dockerd.
+# Source it with REPO set to the repository root; it defines functions and a few variables.
+# shellcheck shell=bash
+
+CACHE="$REPO/.cache"                       # git-ignored: arm64 busybox, dockerd and pip logs
+
+log() { printf '[%s %s] %s\n' "${LOG_NAME:-hostcheck}" "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- system packages
+APT_PACKAGES=(docker.io busybox-static qemu-user-static binfmt-support firewalld dbus iptables)
+# Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
+APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
+
+# apt-get install PKG... unless all are installed already (then no apt call at all).
+install_system_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    log "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${APT[@]}" update >/dev/null
+    # --no-install-recommends: docker.io recommends would pull in git, xz, apparmor, ...
+    "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A true arm64 busybox, for an arm64 image built without a registry. A private apt state
+# directory fetches it without `dpkg --add-architecture` (the host's apt stays as it was).
+fetch_arm64_busybox() {
+    local target="$CACHE/busybox-arm64/bin/busybox"
+    [[ -x $target ]] && return 0
+    local apt_dir="$CACHE/apt-arm64"
+    local opts=(-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
+                -o APT::Architecture=arm64 -o "APT::Architectures::=arm64")
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    log "fetching busybox-static:arm64"
+    "${APT[@]}" "${opts[@]}" update >/dev/null
+    (cd "$apt_dir" && rm -f ./*.deb && "${APT[@]}" "${opts[@]}" download busybox-static:arm64 >/dev/null)
+    rm -rf "$CACHE/busybox-arm64.tmp"
+    dpkg-deb -x "$apt_dir"/busybox-static_*_arm64.deb "$CACHE/busybox-arm64.tmp"
+    mkdir -p "$(dirname "$target")"
+    mv "$CACHE/busybox-arm64.tmp/bin/busybox" "$target"
+    rm -rf "$CACHE/busybox-arm64.tmp" "$apt_dir"
+}
+
+# ---------------------------------------------------------------- Python environments
+pyenv_root() {
+    if [[ -n ${PYENV_ROOT:-} ]]; then echo "$PYENV_ROOT"
+    elif command -v pyenv >/dev/null; then pyenv root
+    else echo "$HOME/.pyenv"; fi
+}
+
+# The newest pyenv interpreter of a minor version, e.g. 3.9 -> .../versions/3.9.18/bin/python3
+find_python() {
+    local minor=$1 candidate found=""
+    for candidate in "$(pyenv_root)"/versions/"$minor".*/bin/python3; do
+        [[ -x $candidate ]] && found=$candidate
+    done
+    [[ -n $found ]] || die "no Python $minor under $(pyenv_root)/versions (pyenv install $minor)"
+    echo "$found"
+}
+
+# .venv-X.Y with the project installed editable; reinstalled only when pyproject.toml changes.
+prepare_venv() {
+    local minor=$1 venv="$REPO/.venv-$1" python stamp want
+    python=$(find_python "$minor")
+    want="$(sha256sum pyproject.toml | cut -d' ' -f1) $python"
+    stamp="$venv/.hostcheck-installed"
+    if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+        return 0
+    fi
+    log "virtualenv $venv ($python)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    # pip's output goes to a log (this machine's pip.conf names absent index directories,
+    # one warning per package); shown only when the install fails.
+    local pip_log="$CACHE/pip-$minor.log"
+    mkdir -p "$CACHE"
+    if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+           "$venv/bin/python" -m pip install -e '.[test]'; } >"$pip_log" 2>&1; then
+        tail -n 40 "$pip_log" >&2
+        die "pip install failed on Python $minor (log: $pip_log)"
+    fi
+    echo "$want" >"$stamp"
+}
+
+# ---------------------------------------------------------------- dockerd
+DOCKERD_PID=""
+
+docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+start_dockerd() {
+    if docker_answers; then
+        log "dockerd already running: using it, leaving it running"
+        return 0
+    fi
+    mkdir -p "$CACHE"
+    # The Debian package does not start the daemon and there is no systemd here.
+    dockerd </dev/null >"$CACHE/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    local tries
+    for tries in $(seq 1 150); do
+        docker_answers && { log "dockerd started (pid $DOCKERD_PID)"; return 0; }
+        kill -0 "$DOCKERD_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    tail -n 20 "$CACHE/dockerd.log" >&2 || true
+    die "dockerd did not answer (log: $CACHE/dockerd.log)"
+}
+
+# Containers whose name starts with PREFIX (default hc-test-, the test fixtures' prefix).
+remove_test_containers() {
+    local ids prefix=${1:-hc-test-}
+    ids=$(docker ps -aq --filter "name=^$prefix" 2>/dev/null) || return 0
+    [[ -n $ids ]] && docker rm -f $ids >/dev/null 2>&1
+    return 0
+}
+
+stop_dockerd() {
+    [[ -n $DOCKERD_PID ]] || return 0
+    remove_test_containers
+    kill "$DOCKERD_PID" 2>/dev/null || return 0
+    local tries
+    for tries in $(seq 1 150); do
+        kill -0 "$DOCKERD_PID" 2>/dev/null || { log "dockerd stopped"; return 0; }
+        sleep 0.2
+    done
+    log "dockerd did not stop in 30 s: killing it"
+    kill -9 "$DOCKERD_PID" 2>/dev/null || true
+}
+
