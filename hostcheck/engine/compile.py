@@ -1,0 +1,390 @@
+"""Compile rules/*.yaml and rules/trees/*.yaml into hostcheck/data/catalogue.json.
+
+    python -m hostcheck.engine.compile [--rules DIR] [--output FILE] [--check]
+
+Validates first (ids, areas, statuses, en+zh texts, operators, every fact read is
+in hostcheck.facts.FACTS); on invalid data prints one line and exits 1. The output
+is deterministic (sorted keys), so a stale catalogue shows up as a diff and the
+freshness test fails. Needs PyYAML; hostcheck itself does not.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+
+from hostcheck.engine.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS, facts_read
+from hostcheck.engine.rules import STATUSES
+from hostcheck.engine.text import placeholders
+from hostcheck.engine.version import parse_version
+from hostcheck.facts import FACTS
+
+CATALOGUE_VERSION = "2026.11.1"
+AREAS = ("arch", "kernel", "binfmt", "runtime", "cgroup", "storage", "security",
+         "firewall", "network", "dns", "docker", "image")
+LANGS = ("en", "zh")
+COMMAND_KEYS = ("rhel", "debian", "suse", "any")
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+TREE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+RULE_KEYS = {"id", "area", "title", "why", "source", "refs", "requires", "applies",
+             "outcomes", "cases", "foreach", "where", "subject", "empty"}
+CASE_KEYS = {"name", "facts", "unknown", "expect", "subjects", "evidence"}
+TREE_KEYS = {"id", "title", "why", "source", "refs", "root", "nodes", "verdicts", "cases"}
+NODE_KEYS = {"question", "when", "evidence", "yes", "no", "unknown"}
+_PY_TYPES = {"str": str, "int": int, "bool": bool, "float": (int, float), "list": list,
+             "dict": dict, "list[dict]": list, "list[str]": list}
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_RULES = os.path.join(ROOT, "rules")
+DEFAULT_OUTPUT = os.path.join(ROOT, "hostcheck", "data", "catalogue.json")
+
+
+class CatalogueError(ValueError):
+    """Invalid rule data; the message is one line naming the place."""
+
+
+class _Checker(object):
+    """Validation of one rule or tree; `where` names it in every message."""
+
+    def __init__(self, where, scopes):
+        self.where = where
+        self.scopes = scopes        # name prefixes allowed beside FACTS: item., subject.
+
+    def fail(self, message):
+        raise CatalogueError("%s: %s" % (self.where, message))
+
+    def fact(self, name, what="fact"):
+        if not isinstance(name, str):
+            self.fail("%s %r is not a name" % (what, name))
+        if name in FACTS or any(name.startswith(prefix) for prefix in self.scopes):
+            return
+        self.fail("%s %r is not in hostcheck.facts.FACTS" % (what, name))
+
+    def text(self, value, what, templated=True):
+        if not isinstance(value, dict) or set(value) != set(LANGS):
+            self.fail("%s needs exactly en and zh texts" % what)
+        for lang in LANGS:
+            if not isinstance(value[lang], str) or not value[lang].strip():
+                self.fail("%s.%s is empty" % (what, lang))
+            if templated:
+                self.template(value[lang], what, shell=False)
+
+    def template(self, text, what, shell):
+        for name in placeholders(text):
+            if name == "why":
+                continue
+            if "." not in name:
+                if shell:           # $USER, ${HOME}: left for the shell
+                    continue
+                self.fail("%s reads ${%s}, not a fact name" % (what, name))
+            self.fact(name, "%s placeholder" % what)
+
+    def condition(self, cond, what):
+        if not isinstance(cond, dict) or not cond:
+            self.fail("%s is not a condition" % what)
+        combinators = [key for key in ("all", "any", "not") if key in cond]
+        if combinators:
+            if len(cond) != 1:
+                self.fail("%s mixes %s with other keys" % (what, combinators[0]))
+            key = combinators[0]
+            if key == "not":
+                self.condition(cond["not"], what)
+                return
+            if not isinstance(cond[key], list) or not cond[key]:
+                self.fail("%s: %s needs a non-empty list" % (what, key))
+            for part in cond[key]:
+                self.condition(part, what)
+            return
+        extra = set(cond) - {"fact", "op", "value", "key"}
+        if extra:
+            self.fail("%s has unknown keys %s" % (what, sorted(extra)))
+        self.fact(cond.get("fact"), "%s fact" % what)
+        op = cond.get("op")
+        if op not in OPS:
+            self.fail("%s: unknown operator %r" % (what, op))
+        if op in PLAIN_OPS:
+            if "value" in cond:
+                self.fail("%s: %s takes no value" % (what, op))
+            return
+        if "value" not in cond:
+            self.fail("%s: %s needs a value" % (what, op))
+        value = cond["value"]
+        if isinstance(value, dict):
+            if set(value) != {"fact"}:
+                self.fail("%s: a value mapping must be {fact: NAME}" % what)
+            self.fact(value["fact"], "%s value" % what)
+            return
+        if op in LIST_VALUE_OPS and not isinstance(value, list):
+            self.fail("%s: %s needs a list value" % (what, op))
+        if op.startswith("version_") and parse_version(value) is None:
+            self.fail("%s: %r is not a version" % (what, value))
+        if op in ("lt", "le", "gt", "ge") and (isinstance(value, bool)
+                                               or not isinstance(value, (int, float))):
+            self.fail("%s: %s needs a number" % (what, op))
+        if op == "matches":
+            try:
+                re.compile(value)
+            except (re.error, TypeError) as exc:
+                self.fail("%s: bad regular expression %r (%s)" % (what, value, exc))
+
+    def remediation(self, remediation, what):
+        if not isinstance(remediation, dict) or not set(remediation) <= {"text", "commands"}:
+            self.fail("%s must hold text and commands" % what)
+        self.text(remediation.get("text"), "%s.text" % what)
+        commands = remediation.get("commands", {})
+        if not isinstance(commands, dict) or not set(commands) <= set(COMMAND_KEYS):
+            self.fail("%s.commands keys must be among %s" % (what, ", ".join(COMMAND_KEYS)))
+        for family, lines in commands.items():
+            if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+                self.fail("%s.commands.%s must be a list of strings" % (what, family))
+            for line in lines:
+                self.template(line, "%s.commands.%s" % (what, family), shell=True)
+
+    def status(self, status, what, allowed=STATUSES[:-1]):
+        if status not in allowed:
+            self.fail("%s: status %r is not one of %s" % (what, status, ", ".join(allowed)))
+
+
+def _check_rule(rule, seen):
+    if not isinstance(rule, dict):
+        raise CatalogueError("a rule is not a mapping: %r" % (rule,))
+    rule_id = rule.get("id")
+    check = _Checker("rule %s" % rule_id, ("item.",) if "foreach" in rule else ())
+    if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
+        check.fail("id must be lower-case words joined by '-'")
+    if rule_id in seen:
+        check.fail("id is used twice (also in %s)" % seen[rule_id])
+    unknown_keys = set(rule) - RULE_KEYS
+    if unknown_keys:
+        check.fail("unknown keys %s" % sorted(unknown_keys))
+    if rule.get("area") not in AREAS:
+        check.fail("area %r is not one of %s" % (rule.get("area"), ", ".join(AREAS)))
+    check.text(rule.get("title"), "title", templated=False)
+    if "why" in rule:           # why the rule matters, for `hostcheck rules show`
+        check.text(rule["why"], "why", templated=False)
+    if not isinstance(rule.get("source"), str) or not rule["source"].strip():
+        check.fail("source (where the threshold comes from) is missing")
+    refs = rule.get("refs")
+    if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
+        check.fail("refs must be a non-empty list of strings")
+    for name in rule.get("requires", []):
+        check.fact(name, "requires")
+    if "applies" in rule:
+        applies = rule["applies"]
+        if not isinstance(applies, dict) or set(applies) - {"when", "otherwise"}:
+            check.fail("applies must hold when and otherwise")
+        check.condition(applies.get("when"), "applies.when")
+        if "otherwise" in applies:
+            check.text(applies["otherwise"], "applies.otherwise")
+    if "foreach" in rule:
+        if FACTS.get(rule["foreach"], ("",))[0] != "list[dict]":
+            check.fail("foreach %r is not a list[dict] fact" % rule["foreach"])
+        if "where" in rule:
+            check.condition(rule["where"], "where")
+        if not isinstance(rule.get("subject"), str):
+            check.fail("a foreach rule needs a subject template")
+        check.template(rule["subject"], "subject", shell=False)
+        empty = rule.get("empty")
+        if not isinstance(empty, dict):
+            check.fail("a foreach rule needs `empty` (the finding when no item is left)")
+        check.status(empty.get("status"), "empty")
+        check.text(empty.get("evidence"), "empty.evidence")
+        if "remediation" in empty:
+            check.remediation(empty["remediation"], "empty.remediation")
+    else:
+        for key in ("where", "subject", "empty"):
+            if key in rule:
+                check.fail("%s belongs to foreach rules" % key)
+    outcomes = rule.get("outcomes")
+    if not isinstance(outcomes, list) or not outcomes:
+        check.fail("outcomes must be a non-empty list")
+    for index, outcome in enumerate(outcomes):
+        what = "outcome %d" % (index + 1)
+        if set(outcome) - {"when", "status", "evidence", "remediation"}:
+            check.fail("%s has unknown keys %s" % (what, sorted(set(outcome) - {
+                "when", "status", "evidence", "remediation"})))
+        last = index == len(outcomes) - 1
+        if ("when" in outcome) == last:
+            check.fail("%s: only the last outcome, and it always, has no `when`" % what)
+        if "when" in outcome:
+            check.condition(outcome["when"], "%s.when" % what)
+        check.status(outcome.get("status"), what)
+        if "evidence" in outcome:
+            check.text(outcome["evidence"], "%s.evidence" % what)
+        if outcome["status"] in ("warn", "fail") and "remediation" not in outcome:
+            check.fail("%s: a %s needs a remediation" % (what, outcome["status"]))
+        if "remediation" in outcome:
+            check.remediation(outcome["remediation"], "%s.remediation" % what)
+    _check_cases(check, rule)
+
+
+def _check_cases(check, rule):
+    cases = rule.get("cases")
+    if not isinstance(cases, list) or not cases:
+        check.fail("cases are missing")
+    for index, case in enumerate(cases):
+        what = "case %s" % case.get("name", index + 1)
+        if not isinstance(case, dict) or set(case) - CASE_KEYS:
+            check.fail("%s has unknown keys" % what)
+        for name, value in (case.get("facts") or {}).items():
+            if name not in FACTS:
+                check.fail("%s sets %r, not in hostcheck.facts.FACTS" % (what, name))
+            kind = FACTS[name][0]
+            if isinstance(value, bool) and kind not in ("bool",):
+                check.fail("%s: %s is %s, not a bool" % (what, name, kind))
+            if not isinstance(value, _PY_TYPES[kind]):
+                check.fail("%s: %s must be %s" % (what, name, kind))
+        for name in case.get("unknown") or {}:
+            check.fact(name, "%s unknown" % what)
+        check.status(case.get("expect"), what, STATUSES)
+        for subject, status in (case.get("subjects") or {}).items():
+            check.status(status, "%s subject %s" % (what, subject), STATUSES)
+
+
+def _check_tree(tree, seen):
+    tree_id = tree.get("id") if isinstance(tree, dict) else None
+    check = _Checker("tree %s" % tree_id, ("subject.",))
+    if not isinstance(tree_id, str) or not TREE_ID.match(tree_id):
+        check.fail("id must be lower-case words joined by '-'")
+    if tree_id in seen:
+        check.fail("id is used twice")
+    if set(tree) - TREE_KEYS:
+        check.fail("unknown keys %s" % sorted(set(tree) - TREE_KEYS))
+    nodes, verdicts = tree.get("nodes"), tree.get("verdicts")
+    if not isinstance(nodes, dict) or not nodes or not isinstance(verdicts, dict) or not verdicts:
+        check.fail("nodes and verdicts must be non-empty mappings")
+    if "title" in tree:
+        check.text(tree["title"], "title", templated=False)
+    for name in set(nodes) | set(verdicts):
+        if not TREE_ID.match(str(name)):
+            check.fail("node or verdict id %r is not lower-case words joined by '-'" % name)
+    if set(nodes) & set(verdicts):
+        check.fail("%s are both node and verdict" % sorted(set(nodes) & set(verdicts)))
+    if tree.get("root") not in nodes:
+        check.fail("root %r is not a node" % tree.get("root"))
+    for name, node in nodes.items():
+        what = "node %s" % name
+        if not isinstance(node, dict) or set(node) - NODE_KEYS:
+            check.fail("%s has unknown keys" % what)
+        check.text(node.get("question"), "%s.question" % what, templated=False)
+        check.condition(node.get("when"), "%s.when" % what)
+        if "evidence" in node:
+            check.text(node["evidence"], "%s.evidence" % what)
+        for answer in ("yes", "no"):
+            if answer not in node:
+                check.fail("%s has no `%s`" % (what, answer))
+        for answer in ("yes", "no", "unknown"):
+            target = node.get(answer)
+            if target is not None and target not in nodes and target not in verdicts:
+                check.fail("%s.%s leads to %r, neither node nor verdict" % (what, answer, target))
+    for name, verdict in verdicts.items():
+        what = "verdict %s" % name
+        if not isinstance(verdict, dict) or set(verdict) - {"status", "text", "remediation"}:
+            check.fail("%s has unknown keys" % what)
+        check.status(verdict.get("status"), what)
+        check.text(verdict.get("text"), "%s.text" % what)
+        if "remediation" in verdict:
+            check.remediation(verdict["remediation"], "%s.remediation" % what)
+    _check_acyclic(check, tree["root"], nodes)
+
+
+def _check_acyclic(check, root, nodes):
+    state = {}
+
+    def visit(name, trail):
+        if name not in nodes:
+            return
+        if state.get(name) == "open":
+            check.fail("nodes loop: %s" % " -> ".join(trail + [name]))
+        if state.get(name) == "done":
+            return
+        state[name] = "open"
+        for answer in ("yes", "no", "unknown"):
+            if nodes[name].get(answer):
+                visit(nodes[name][answer], trail + [name])
+        state[name] = "done"
+
+    visit(root, [])
+
+
+def _load_yaml(path, key):
+    import yaml
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as handle:
+        try:
+            data = yaml.load(handle, Loader=loader)
+        except yaml.YAMLError as exc:
+            raise CatalogueError("%s: %s" % (path, " ".join(str(exc).split())))
+    if not isinstance(data, dict) or set(data) != {key}:
+        raise CatalogueError("%s: the file must hold only `%s:`" % (path, key))
+    if not isinstance(data[key], list):
+        raise CatalogueError("%s: `%s:` must be a list" % (path, key))
+    return data[key]
+
+
+def _entries(rules_dir, pattern, key, check, seen):
+    """(file shown, entry) for each validated entry of the matching files, in order."""
+    for path in sorted(glob.glob(os.path.join(rules_dir, pattern))):
+        shown = os.path.relpath(path, os.path.dirname(rules_dir))
+        for entry in _load_yaml(path, key):
+            try:
+                check(entry, seen)
+            except CatalogueError as exc:
+                raise CatalogueError("%s: %s" % (shown, exc))
+            yield shown, entry
+
+
+def build_catalogue(rules_dir=DEFAULT_RULES):
+    """The validated catalogue as a dict (raises CatalogueError)."""
+    rules, trees, seen = [], {}, {}
+    for shown, rule in _entries(rules_dir, "*.yaml", "rules", _check_rule, seen):
+        seen[rule["id"]] = shown
+        rules.append(dict(rule, file=shown))
+    for shown, tree in _entries(rules_dir, os.path.join("trees", "*.yaml"), "trees",
+                                _check_tree, trees):
+        trees[tree["id"]] = dict(tree, file=shown)
+    if not rules:
+        raise CatalogueError("%s holds no rules" % rules_dir)
+    return {"version": CATALOGUE_VERSION, "rules": rules, "trees": trees}
+
+
+def dump_catalogue(catalogue):
+    """The catalogue as the exact text written to catalogue.json."""
+    return json.dumps(catalogue, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m hostcheck.engine.compile",
+                                     description="Compile rules/*.yaml into catalogue.json.")
+    parser.add_argument("--rules", default=DEFAULT_RULES, help="rules directory")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="catalogue file to write")
+    parser.add_argument("--check", action="store_true",
+                        help="only report whether the catalogue file is up to date")
+    args = parser.parse_args(argv)
+    try:
+        text = dump_catalogue(build_catalogue(args.rules))
+    except CatalogueError as exc:
+        sys.stderr.write("compile: %s\n" % exc)
+        return 1
+    except ImportError:
+        sys.stderr.write("compile: PyYAML is needed to compile rules (pip install PyYAML)\n")
+        return 1
+    if args.check:
+        try:
+            with open(args.output, encoding="utf-8") as handle:
+                current = handle.read()
+        except OSError:
+            current = None
+        if current != text:
+            sys.stderr.write("compile: %s is out of date\n" % args.output)
+            return 1
+        return 0
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Person-read text with facts filled in.
+
+`string.Template` rather than `str.format`: a template from rule data cannot walk
+attributes of its arguments. Names may hold dots (`${kernel.release}`,
+`${item.name}`). A dotted name that is not known becomes "?" -- text never
+crashes a report. An undotted name that is not a fact (`$USER`, `${HOME}` in a
+remediation command) is left as written, for the shell that will run it.
+"""
+
+import string
+
+MISSING = "?"
+_EMPTY = {"en": "none", "zh": "无"}
+_BOOL = {"en": ("no", "yes"), "zh": ("否", "是")}
+
+
+class FactTemplate(string.Template):
+    idpattern = r"[_a-zA-Z][_a-zA-Z0-9]*(?:\.[_a-zA-Z0-9]+)*"
+
+    def render(self, lookup, lang="en"):
+        """Fill placeholders with `lookup(name)` -> (known, value)."""
+
+        def fill(match):
+            name = match.group("named") or match.group("braced")
+            if name is not None:
+                known, value = lookup(name)
+                if known:
+                    return format_value(value, lang)
+                return MISSING if "." in name else match.group(0)
+            if match.group("escaped") is not None:
+                return self.delimiter
+            return match.group(0)   # a lone '$' or '$(' stays as written
+
+        return self.pattern.sub(fill, self.template)
+
+
+def format_value(value, lang="en"):
+    """A fact value as a person reads it: lists joined with ', '."""
+    if isinstance(value, bool):
+        return _BOOL.get(lang, _BOOL["en"])[value]
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return _EMPTY.get(lang, _EMPTY["en"])
+        return ", ".join(format_value(part, lang) for part in value)
+    if isinstance(value, dict):
+        if not value:
+            return _EMPTY.get(lang, _EMPTY["en"])
+        return ", ".join(str(key) for key in value)
+    if value is None:
+        return MISSING
+    return str(value)
+
+
+_CACHE = {}
+
+
+def render(text, lookup, lang="en"):
+    """Render one template string (templates are cached: rules repeat them)."""
+    if not text or "$" not in text:
+        return text or ""
+    template = _CACHE.get(text)
+    if template is None:
+        template = _CACHE[text] = FactTemplate(text)
+    return template.render(lookup, lang)
+
+
+def pick(texts, lang="en"):
+    """The `lang` entry of an {en, zh} text (English when the language is missing)."""
+    if texts is None:
+        return ""
+    if isinstance(texts, str):
+        return texts
+    return texts.get(lang) or texts.get("en") or ""
+
+
+def placeholders(text):
+    """Names a template string reads (for validation)."""
+    names = []
+    for match in FactTemplate.pattern.finditer(text or ""):
+        name = match.group("named") or match.group("braced")
+        if name:
+            names.append(name)
+    return names

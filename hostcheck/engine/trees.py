@@ -1,0 +1,63 @@
+"""Walk a decision tree over host facts plus the subject's own facts (subject.*)."""
+
+from hostcheck.engine.conditions import Scope, evaluate
+from hostcheck.engine.rules import as_facts, _QUIET, _remedy, _lookup
+from hostcheck.engine.text import pick, render
+
+_STOPPED = {
+    "en": "cannot tell: %s",
+    "zh": "无法判断：%s",
+}
+
+
+def walk_tree(tree, facts, subject, lang="en", extra=None):
+    """{"tree", "subject", "path": [...], "verdict": {...}}; never raises.
+
+    `tree` is a tree of the catalogue (or its id); `extra` holds subject.* facts,
+    merged over the host's facts.
+    """
+    if isinstance(tree, str):
+        from hostcheck.engine.catalogue import load_catalogue
+        tree = load_catalogue().trees[tree]
+    scope = Scope(as_facts(facts), extra=dict(extra or {}))
+    path = []
+    try:
+        verdict = _walk(tree, scope, lang, path)
+    except Exception as exc:    # a bug or bad data: this tree errs, the report goes on
+        message = " ".join(str(exc).split()) or exc.__class__.__name__
+        verdict = {"id": "error", "status": "error",
+                   "text": "%s: %s" % (exc.__class__.__name__, message), "remediation": None}
+    return {"tree": tree.get("id", "?"), "subject": subject, "path": path, "verdict": verdict}
+
+
+def _walk(tree, scope, lang, path):
+    nodes, verdicts = tree["nodes"], tree["verdicts"]
+    current, why = tree["root"], ""
+    for _ in range(len(nodes) + 1):
+        if current in verdicts:
+            return _verdict(current, verdicts[current], scope, lang, why)
+        node = nodes.get(current)
+        if node is None:
+            raise ValueError("tree %s: no node or verdict %r" % (tree.get("id"), current))
+        result, why = evaluate(node["when"], scope, lang)
+        answer = "unknown" if result is None else ("yes" if result else "no")
+        evidence = why
+        if result is not None and node.get("evidence"):
+            evidence = render(pick(node["evidence"], lang), _lookup(scope, why), lang)
+        path.append({"node": current, "question": pick(node.get("question"), lang),
+                     "answer": answer, "evidence": evidence})
+        following = node.get(answer)
+        if following is None and answer == "unknown":
+            following = "unknown" if "unknown" in verdicts else None
+        if following is None:
+            return {"id": "unknown", "status": "skip",
+                    "text": _STOPPED.get(lang, _STOPPED["en"]) % why, "remediation": None}
+        current = following
+    raise ValueError("tree %s loops" % tree.get("id"))
+
+
+def _verdict(verdict_id, verdict, scope, lang, why):
+    status = verdict["status"]
+    text = render(pick(verdict.get("text"), lang), _lookup(scope, why), lang)
+    remediation = None if status in _QUIET else _remedy(verdict.get("remediation"), scope, lang)
+    return {"id": verdict_id, "status": status, "text": text, "remediation": remediation}
