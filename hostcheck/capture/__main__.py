@@ -1,0 +1,54 @@
+"""python -m hostcheck.capture -o FILE [--timeout S] [--redact]: write the capture document."""
+
+import argparse
+import json
+import sys
+
+
+def positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number of seconds: %r" % text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds: %r" % text)
+    return value
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m hostcheck.capture",
+        description="Capture this host read-only into a hostcheck.capture/v1 JSON document.")
+    parser.add_argument("-o", "--output", default="-", metavar="FILE",
+                        help="where to write the document (`-` for stdout, the default)")
+    parser.add_argument("--timeout", type=positive_seconds, default=5.0, metavar="SECONDS",
+                        help="bound each probe (default 5); the whole capture has a deadline of a few times this")
+    parser.add_argument("--redact", action="store_true",
+                        help="pseudonymise hostnames, IP and MAC addresses (consistently within the document)")
+    args = parser.parse_args(argv)
+
+    from hostcheck.capture import take
+
+    try:
+        doc = take(timeout=args.timeout, redact=args.redact)
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=False) + "\n"
+        if args.output == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    except KeyboardInterrupt:
+        sys.stderr.write("hostcheck capture: interrupted\n")
+        return 130
+    except OSError as exc:
+        sys.stderr.write("hostcheck capture: cannot write %s: %s\n" % (args.output, exc.strerror or exc))
+        return 3
+    except Exception as exc:  # one line, never a traceback
+        sys.stderr.write("hostcheck capture: internal error: %s: %s\n" % (exc.__class__.__name__, exc))
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,615 @@
+"""The capture: read this host (files, dirs, commands, Engine API) into SPEC's document.
+
+Every probe runs in a worker thread of one of three lanes (file reads, commands, engine
+requests), all under one overall deadline; a probe that has not answered by then is
+recorded as `timeout`. Probes that depend on an earlier answer (inspects after the lists,
+the version commands after /version, firewall-cmd after the process scan) are submitted
+by the probe they depend on. Nothing here writes to the host.
+"""
+
+import errno
+import gzip
+import os
+import queue
+import re
+import signal
+import stat
+import sys
+import threading
+import time
+
+import hostcheck
+from hostcheck.capture.redact import pseudonymise, scrub_secrets
+from hostcheck.capture.engine_api import EngineClient, EngineError, demultiplex, resolve_endpoint
+from hostcheck.capture.runner import find_executable, run_command, search_path
+
+FORMAT = "hostcheck.capture/v1"
+BINFMT_DIR = "/proc/sys/fs/binfmt_misc"
+CHANGELOG_LIMIT = 64 * 1024
+FILE_LIMIT = 8 * 1024 * 1024
+
+RELEASE_FILES = (
+    "/etc/os-release", "/etc/kylin-release", "/etc/openEuler-release", "/etc/redhat-release",
+    "/etc/centos-release", "/etc/lsb-release", "/etc/debian_version", "/etc/uos-release",
+)
+FILES = RELEASE_FILES + (
+    "/proc/version", "/proc/cpuinfo", "/proc/filesystems", "/proc/modules", "/proc/cmdline",
+    "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding",
+    "/proc/sys/net/bridge/bridge-nf-call-iptables", "/proc/sys/net/bridge/bridge-nf-call-ip6tables",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/net/route", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6",
+    "/etc/resolv.conf", "/run/systemd/resolve/resolv.conf",
+    "/etc/docker/daemon.json", "/etc/sysconfig/docker", "/etc/default/docker",
+    "/lib/systemd/system/docker.service", "/usr/lib/systemd/system/docker.service",
+    "/etc/systemd/system/docker.service",
+    "/sys/fs/cgroup/cgroup.controllers", "/sys/fs/selinux/enforce",
+    "/sys/module/apparmor/parameters/enabled",
+)
+# Directories listed (names only); *.conf files in the docker drop-in directory are read too.
+DIRS = ("/etc/binfmt.d", "/usr/lib/binfmt.d", "/var/lib/binfmts")
+DOCKER_DROPINS = "/etc/systemd/system/docker.service.d"
+STAT_PATHS = (
+    "/var/run/docker.sock", "/run/containerd/containerd.sock",
+    # LoongArch: the old-world (ABI 1.0) and new-world (ABI 2.0) dynamic loaders.
+    "/lib64/ld.so.1", "/lib64/ld-linux-loongarch-lp64d.so.1",
+)
+
+# The engine's /version names the daemon, containerd and runc it really uses.
+ENGINE_VERSION_COMMANDS = (("dockerd", "--version"), ("containerd", "--version"), ("runc", "--version"))
+FIREWALL_COMMANDS = (("firewall-cmd", "--state"), ("firewall-cmd", "--get-active-zones"))
+ROOT_ONLY = frozenset(("iptables-save", "ip6tables-save", "iptables-legacy-save", "iptables-nft-save"))
+COMMANDS = (
+    ("docker", "--version"), ("crun", "--version"), ("podman", "--version"),
+    ("iptables", "--version"), ("iptables-save",), ("ip6tables-save",),
+    ("iptables-legacy-save",), ("iptables-nft-save",),
+    ("ip", "-j", "addr"), ("ip", "-j", "route"), ("ip", "-j", "-6", "route"),
+    ("getconf", "PAGESIZE"),
+)
+RPM_CHANGELOG = ("rpm", "-q", "--changelog", "runc")
+RUNC_DEB_CHANGELOG = "/usr/share/doc/runc/changelog.Debian.gz"
+
+ENGINE_LISTS = ("/version", "/info", "/containers/json?all=1", "/networks", "/images/json")
+LOG_TAIL = 50
+# Log lines worth keeping (nothing else leaves the host): failures at exec and page size.
+_LOG_PATTERNS = (
+    re.compile(r"exec format error", re.I),
+    re.compile(r"exec.*no such file or directory|no such file or directory.*exec", re.I),
+    re.compile(r"Unsupported system page size", re.I),
+    re.compile(r"exec.*permission denied|permission denied.*exec", re.I),
+)
+_PERMISSION_HINT = re.compile(r"permission denied|you must be root|operation not permitted", re.I)
+
+
+def _error_code(exc):
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "not_found"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "permission_denied"
+    return "error"
+
+
+def _failure(exc):
+    record = {"error": _error_code(exc)}
+    if record["error"] == "error":
+        record["detail"] = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return record
+
+
+def read_text(path, limit=FILE_LIMIT, compressed=False):
+    """A file record: {"content": TEXT} (+ "decoded", "truncated") or {"error": CODE}."""
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+    except (OSError, EOFError) as exc:
+        return _failure(exc)
+    record = {"content": data[:limit].decode("utf-8", "replace")}
+    if compressed:
+        record["decoded"] = "gzip"
+    if len(data) > limit:
+        record["truncated"] = True
+    return record
+
+
+def list_dir(path):
+    try:
+        return {"entries": sorted(os.listdir(path))}
+    except OSError as exc:
+        return _failure(exc)
+
+
+_FILE_TYPES = ((stat.S_ISSOCK, "socket"), (stat.S_ISREG, "file"), (stat.S_ISDIR, "directory"),
+               (stat.S_ISLNK, "symlink"), (stat.S_ISCHR, "char"), (stat.S_ISBLK, "block"),
+               (stat.S_ISFIFO, "fifo"))
+
+
+def stat_path(path):
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return _failure(exc)
+    kind = next((name for test, name in _FILE_TYPES if test(info.st_mode)), "other")
+    return {"mode": "0%03o" % stat.S_IMODE(info.st_mode), "uid": info.st_uid, "gid": info.st_gid,
+            "type": kind}
+
+
+def statvfs_path(path):
+    try:
+        info = os.statvfs(path)
+    except OSError as exc:
+        return _failure(exc)
+    return {"free_bytes": info.f_bavail * info.f_frsize, "total_bytes": info.f_blocks * info.f_frsize,
+            "free_inodes": info.f_favail, "total_inodes": info.f_files}
+
+
+def binfmt_state(mounts_text):
+    """(mounted, autofs_only) for /proc/sys/fs/binfmt_misc from /proc/mounts."""
+    types = set()
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] == BINFMT_DIR:
+            types.add(fields[2])
+    mounted = "binfmt_misc" in types
+    return mounted, ("autofs" in types and not mounted)
+
+
+def matching_log_lines(text):
+    return [line.rstrip("\r") for line in text.split("\n")
+            if line.strip() and any(p.search(line) for p in _LOG_PATTERNS)]
+
+
+class _Lane(object):
+    """A queue served by up to `size` daemon threads, started on demand."""
+
+    def __init__(self, name, size):
+        self.name = name
+        self.size = size
+        self.queue = queue.Queue()
+        self.lock = threading.Lock()
+        self.workers = 0
+        self.idle = 0
+
+    def push(self, task):
+        with self.lock:
+            start = self.idle == 0 and self.workers < self.size
+            if start:
+                self.workers += 1
+            else:
+                self.idle -= 1  # one idle worker will take it
+        self.queue.put(task)
+        if start:
+            thread = threading.Thread(target=self._work, name="hostcheck-" + self.name)
+            thread.daemon = True  # a probe stuck past the deadline must not keep us alive
+            thread.start()
+
+    def _work(self):
+        while True:
+            task = self.queue.get()
+            task()
+            with self.lock:
+                self.idle += 1
+
+
+class Capture(object):
+    def __init__(self, timeout=5.0, environ=None):
+        self.timeout = float(timeout)
+        self.environ = os.environ if environ is None else environ
+        self.started = time.monotonic()
+        self.deadline = self.started + max(3 * self.timeout, self.timeout + 1.0)
+        self.path = search_path(self.environ)
+        self.euid = os.geteuid()
+        self.cond = threading.Condition()
+        self.closed = False
+        self.pending = {}
+        self.next_id = 0
+        self.processes_live = set()
+        self.lanes = {"io": _Lane("io", 3), "cmd": _Lane("cmd", 8), "engine": _Lane("engine", 6)}
+        self.sections = {"files": {}, "dirs": {}, "commands": {}, "stat": {}, "statvfs": {}}
+        self.docker = {"endpoint": None, "responses": {}, "logs": {}, "errors": {}, "error": None}
+        self.extra = {}
+        self.engine = None
+
+    # ------------------------------------------------------------ bookkeeping
+    def put(self, section, key, value):
+        with self.cond:
+            if not self.closed:
+                self._target(section)[key] = value
+
+    def _target(self, section):
+        if section == "docker":
+            return self.docker
+        if section.startswith("docker."):
+            return self.docker[section[len("docker."):]]
+        if section == "extra":
+            return self.extra
+        return self.sections[section]
+
+    def submit(self, lane, on_timeout, function, *args):
+        """Run function(*args) in `lane`; on_timeout = (section, key, record) used when it
+        has not finished by the deadline (or raised)."""
+        with self.cond:
+            if self.closed:
+                return
+            task_id = self.next_id
+            self.next_id += 1
+            self.pending[task_id] = on_timeout
+
+        def task():
+            try:
+                function(*args)
+            except Exception as exc:  # a probe that breaks is recorded, the rest goes on
+                section, key, _ = on_timeout
+                self.put(section, key, {"error": "error", "detail": "%s: %s" % (exc.__class__.__name__, exc)})
+            finally:
+                with self.cond:
+                    self.pending.pop(task_id, None)
+                    self.cond.notify_all()
+
+        self.lanes[lane].push(task)
+
+    def remaining(self):
+        return max(self.deadline - time.monotonic(), 0.01)
+
+    def probe_timeout(self):
+        return min(self.timeout, self.remaining())
+
+    def wait(self):
+        with self.cond:
+            while self.pending:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(left)
+            self.closed = True
+            late = list(self.pending.values())
+            live = list(self.processes_live)
+        for section, key, record in late:
+            self._target(section)[key] = record
+        for proc in live:  # a command still running at the deadline is cut
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    # ------------------------------------------------------------ probes
+    def file(self, path, **options):
+        self.submit("io", ("files", path, {"error": "timeout"}), self._read_file, path, options)
+
+    def _read_file(self, path, options):
+        self.put("files", path, read_text(path, **options))
+
+    def command(self, argv, max_output=None):
+        key = " ".join(argv)
+        if argv[0] in ROOT_ONLY and self.euid != 0:
+            self.put("commands", key, {"argv": list(argv), "error": "permission_denied", "detail": "needs root"})
+            return
+        self.submit("cmd", ("commands", key, {"argv": list(argv), "error": "timeout"}),
+                    self._run, key, argv, max_output)
+
+    def _run(self, key, argv, max_output):
+        record = run_command(argv, timeout=self.probe_timeout(), path=self.path, max_output=max_output,
+                             on_start=self._track)
+        if argv[0] in ROOT_ONLY and record.get("rc") and _PERMISSION_HINT.search(record.get("stderr", "")):
+            record = {"argv": list(argv), "error": "permission_denied",
+                      "detail": record["stderr"].strip().splitlines()[0][:200]}
+        self.put("commands", key, record)
+
+    def _track(self, proc, running):
+        with self.cond:
+            if running:
+                self.processes_live.add(proc)
+            else:
+                self.processes_live.discard(proc)
+
+    def known(self, argv, code, detail):
+        self.put("commands", " ".join(argv), {"argv": list(argv), "error": code, "detail": detail})
+
+    # ------------------------------------------------------------ host
+    def host_probes(self, mounts):
+        self.put("files", "/proc/mounts", mounts)
+        for path in FILES:
+            self.file(path)
+        self.submit("io", ("files", "/proc/config.gz", {"error": "timeout"}), self._kernel_config)
+        self.file(RUNC_DEB_CHANGELOG, limit=CHANGELOG_LIMIT, compressed=True)
+        for path in DIRS:
+            self.submit("io", ("dirs", path, {"error": "timeout"}), self._list, path)
+        self.submit("io", ("dirs", DOCKER_DROPINS, {"error": "timeout"}), self._dropins)
+        for path in STAT_PATHS:
+            self.put("stat", path, stat_path(path))
+        self._binfmt(mounts.get("content", ""))
+        self.submit("io", ("extra", "processes", {"error": "timeout"}), self._processes)
+
+    def _list(self, path):
+        self.put("dirs", path, list_dir(path))
+
+    def _kernel_config(self):
+        record = read_text("/proc/config.gz", compressed=True)
+        self.put("files", "/proc/config.gz", record)
+        if record.get("error") == "not_found":
+            path = "/boot/config-" + os.uname().release
+            self.put("files", path, read_text(path))
+
+    def _dropins(self):
+        listing = list_dir(DOCKER_DROPINS)
+        self.put("dirs", DOCKER_DROPINS, listing)
+        for name in listing.get("entries", ()):
+            if name.endswith(".conf"):
+                path = DOCKER_DROPINS + "/" + name
+                self.put("files", path, read_text(path))
+
+    def _binfmt(self, mounts_text):
+        mounted, autofs_only = binfmt_state(mounts_text)
+        status = BINFMT_DIR + "/status"
+        if mounted:
+            self.submit("io", ("dirs", BINFMT_DIR, {"error": "timeout"}), self._binfmt_entries)
+            return
+        if autofs_only:
+            record = {"error": "skipped", "detail": "autofs: binfmt_misc not mounted; not triggering the automount"}
+        else:
+            record = {"error": "not_found", "detail": "binfmt_misc not mounted"}
+        self.put("dirs", BINFMT_DIR, record)
+        self.put("files", status, dict(record))
+
+    def _binfmt_entries(self):
+        listing = list_dir(BINFMT_DIR)
+        self.put("dirs", BINFMT_DIR, listing)
+        for name in listing.get("entries", ()):
+            path = BINFMT_DIR + "/" + name
+            if name == "register":
+                self.put("files", path, {"error": "skipped", "detail": "write-only control file"})
+                continue
+            record = read_text(path)
+            self.put("files", path, record)
+            for line in record.get("content", "").splitlines():
+                if line.startswith("interpreter "):  # does the emulator still exist?
+                    interpreter = line.split(" ", 1)[1].strip()
+                    self.put("stat", interpreter, stat_path(interpreter))
+
+    def _processes(self):
+        """The process table (psutil when importable, else /proc/*/comm), then firewalld."""
+        try:
+            import psutil
+        except ImportError:
+            psutil = None
+        if psutil is not None:
+            items = []
+            for proc in psutil.process_iter():
+                try:
+                    items.append({"pid": proc.pid, "name": proc.name()})
+                except Exception:  # gone, or a zombie: skip it
+                    continue
+            self.put("extra", "processes", {"source": "psutil", "items": items})
+            firewalld = any(_is_firewalld(item["name"], lambda p=item["pid"]: _proc_cmdline(p))
+                            for item in items)
+            self._firewall(firewalld)
+            self._listeners(psutil, items)
+            return
+        items = []
+        try:
+            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            pids = []
+        for pid in sorted(pids):
+            try:
+                with open("/proc/%d/comm" % pid, "rb") as handle:
+                    name = handle.read().decode("utf-8", "replace").rstrip("\n")
+            except OSError:
+                continue
+            items.append({"pid": pid, "name": name})
+        self.put("extra", "processes", {"source": "proc", "items": items})
+        self._firewall(any(_is_firewalld(item["name"], lambda p=item["pid"]: _proc_cmdline(p))
+                           for item in items))
+
+    def _firewall(self, running):
+        for argv in FIREWALL_COMMANDS:
+            if running:
+                self.command(argv)
+            else:
+                self.known(argv, "not_running", "no firewalld process")
+
+    def _listeners(self, psutil, items):
+        names = dict((item["pid"], item["name"]) for item in items)
+        try:
+            connections = psutil.net_connections(kind="inet")
+        except Exception as exc:  # AccessDenied for a non-root user on some systems
+            self.put("extra", "listeners", {"error": "permission_denied", "detail": str(exc)[:200]})
+            return
+        import socket
+        listeners = []
+        for conn in connections:
+            tcp = conn.type == socket.SOCK_STREAM
+            if (tcp and conn.status != psutil.CONN_LISTEN) or (not tcp and conn.raddr):
+                continue
+            proto = ("tcp" if tcp else "udp") + ("6" if conn.family == socket.AF_INET6 else "")
+            listeners.append({"proto": proto, "ip": conn.laddr[0], "port": conn.laddr[1],
+                              "pid": conn.pid, "name": names.get(conn.pid)})
+        listeners.sort(key=lambda item: (item["proto"], item["port"], item["ip"]))
+        self.put("extra", "listeners", listeners)
+
+    def run_commands(self):
+        for argv in COMMANDS:
+            self.command(argv)
+        if find_executable("rpm", self.path):
+            self.command(RPM_CHANGELOG, max_output=CHANGELOG_LIMIT)
+        else:
+            self.known(RPM_CHANGELOG, "not_found", "rpm is not installed")
+
+    # ------------------------------------------------------------ engine
+    def engine_probes(self):
+        self.submit("engine", ("docker", "error", "timeout"), self._engine_start)
+
+    def _engine_start(self):
+        socket_path, endpoint, remote = resolve_endpoint(self.environ)
+        self.put("docker", "endpoint", endpoint)
+        if remote:
+            self.put("docker", "remote_endpoint", remote)
+            self.put("docker", "note", "DOCKER_HOST=%s is recorded, not read: a capture describes this host" % remote)
+        if socket_path != "/var/run/docker.sock":
+            self.put("stat", socket_path, stat_path(socket_path))
+        try:
+            os.stat(socket_path)
+        except OSError as exc:
+            if _error_code(exc) == "not_found":
+                if find_executable("dockerd", self.path):
+                    self._engine_down("not_running", "socket absent: dockerd is installed but not running (%s)" % socket_path)
+                else:
+                    self._engine_down("not_found", "Docker is not installed (no %s, no dockerd)" % socket_path)
+            else:
+                self._engine_down(_error_code(exc), "%s: %s" % (socket_path, exc.strerror))
+            return
+        self.engine = EngineClient(socket_path, timeout=self.probe_timeout(),
+                                   user_agent="hostcheck/" + hostcheck.__version__)
+        for path in ENGINE_LISTS:
+            self.get(path, self._on_list)
+
+    def _engine_down(self, code, detail):
+        with self.cond:
+            if self.closed or self.docker["error"] is not None:
+                return
+            self.docker["error"] = code
+            self.docker["detail"] = detail
+        self._version_commands()
+        self.submit("io", ("statvfs", "/var/lib/docker", {"error": "timeout"}), self._statvfs, "/var/lib/docker")
+
+    def _version_commands(self):
+        for argv in ENGINE_VERSION_COMMANDS:
+            self.command(argv)
+
+    def _statvfs(self, path):
+        self.put("statvfs", path, statvfs_path(path))
+
+    def get(self, path, handler):
+        self.submit("engine", ("docker.errors", path, {"error": "timeout"}), self._get, path, handler)
+
+    def _get(self, path, handler):
+        try:
+            body = self.engine.get_json(path)
+        except EngineError as exc:
+            self.put("docker.errors", path, {"error": exc.code, "detail": exc.detail})
+            handler(path, None, exc)
+            return
+        self.put("docker.responses", path, body)
+        handler(path, body, None)
+
+    def _on_list(self, path, body, exc):
+        if path == "/version":
+            if exc is None:
+                for argv in ENGINE_VERSION_COMMANDS:
+                    self.known(argv, "skipped", "engine /version")
+            elif exc.status is None:  # the engine could not be reached at all
+                self._engine_down(exc.code, _ENGINE_DETAIL.get(exc.code, "") + exc.detail)
+            else:
+                self._version_commands()
+        elif path == "/info":
+            root = (body or {}).get("DockerRootDir") if isinstance(body, dict) else None
+            root = root or "/var/lib/docker"
+            self.submit("io", ("statvfs", root, {"error": "timeout"}), self._statvfs, root)
+        elif exc is None and isinstance(body, list):
+            for item in body:
+                object_id = item.get("Id") if isinstance(item, dict) else None
+                if not object_id:
+                    continue
+                if path.startswith("/containers/"):
+                    self.get("/containers/%s/json" % object_id, self._on_container)
+                elif path == "/images/json":
+                    self.get("/images/%s/json" % object_id, _ignore)
+                elif path == "/networks":
+                    self.get("/networks/%s" % object_id, _ignore)
+
+    def _on_container(self, path, body, exc):
+        if exc is not None or not isinstance(body, dict):
+            return
+        state = body.get("State") or {}
+        container_id = body.get("Id") or path.split("/")[2]
+        pid = state.get("Pid") or 0
+        if state.get("Running") and pid > 0:
+            for name in ("tcp", "tcp6", "udp", "udp6"):
+                self.file("/proc/%d/net/%s" % (pid, name))
+        resolv = body.get("ResolvConfPath")
+        if resolv:
+            self.file(resolv)
+        if state.get("Status") == "exited" and state.get("ExitCode"):
+            tty = bool((body.get("Config") or {}).get("Tty"))
+            self.submit("engine", ("docker.logs", container_id, []), self._logs, container_id, tty)
+
+    def _logs(self, container_id, tty):
+        path = "/containers/%s/logs?stdout=1&stderr=1&tail=%d" % (container_id, LOG_TAIL)
+        try:
+            raw = self.engine.get_raw(path)
+        except EngineError as exc:
+            self.put("docker.errors", path, {"error": exc.code, "detail": exc.detail})
+            return
+        text = (raw if tty else demultiplex(raw)).decode("utf-8", "replace")
+        self.put("docker.logs", container_id, matching_log_lines(text))
+
+    # ------------------------------------------------------------ document
+    def document(self):
+        uname = os.uname()
+        doc = {
+            "format": FORMAT,
+            "tool": {"name": "hostcheck", "version": hostcheck.__version__},
+            "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "privileges": {"uid": os.getuid(), "euid": self.euid, "gid": os.getgid(), "egid": os.getegid(),
+                           "groups": sorted(os.getgroups())},
+            "uname": {"sysname": uname.sysname, "nodename": uname.nodename, "release": uname.release,
+                      "version": uname.version, "machine": uname.machine},
+        }
+        # Sorted keys: threads finish in any order, a reader (or a diff) wants a stable one.
+        for name, section in self.sections.items():
+            doc[name] = dict(sorted(section.items()))
+        docker = dict(self.docker)
+        docker["responses"] = dict(sorted(docker["responses"].items()))
+        if not docker["errors"]:
+            del docker["errors"]
+        doc["docker"] = docker
+        doc.update(self.extra)
+        doc["capture"] = {"timeout": self.timeout,
+                          "duration_ms": round((time.monotonic() - self.started) * 1000, 1)}
+        return doc
+
+
+_ENGINE_DETAIL = {
+    "permission_denied": "permission denied: ",
+    "not_running": "dockerd is not running: ",
+    "timeout": "the engine did not answer: ",
+}
+
+
+def _ignore(path, body, exc):
+    return None
+
+
+def _proc_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _is_firewalld(name, cmdline):
+    # firewalld is a Python program: started by its shebang its comm is "firewalld",
+    # started as `python3 /usr/sbin/firewalld` it is "python3".
+    if name == "firewalld":
+        return True
+    return name.startswith("python") and "firewalld" in cmdline()
+
+
+def take(timeout=5.0, redact=False):
+    """Capture this host; returns the capture document (a dict). Never changes the host."""
+    capture = Capture(timeout)
+    mounts = read_text("/proc/mounts")
+    capture.engine_probes()
+    capture.run_commands()
+    capture.host_probes(mounts)
+    capture.wait()
+    doc = scrub_secrets(capture.document())
+    if redact:
+        doc = pseudonymise(doc)
+        doc["redacted"] = True
+    return doc
