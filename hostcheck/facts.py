@@ -20,6 +20,7 @@ FACTS = {
     "os.family": ("str", "package family for remediation commands: rhel (yum/dnf) | debian (apt) | suse | other"),
     "os.package_manager": ("str", "dnf | yum | apt | zypper | unknown"),
     "os.codename": ("str", "VERSION_CODENAME or vendor codename (e.g. Lance for Kylin V10 SP1)"),
+    "os.service_pack": ("str", "vendor service pack: SP1/SP2/SP3 for Kylin V10 (Tercel/Sword/Lance), SP3 for openEuler 22.03 LTS-SP3"),
     "privileges.root": ("bool", "capture ran with euid 0"),
     "privileges.uid": ("int", "euid of the capture"),
     # --- architecture ------------------------------------------------------------
@@ -28,6 +29,7 @@ FACTS = {
     "arch.architecture": ("str", "OCI architecture: amd64, arm64, arm, loong64, mips64le ..."),
     "arch.variant": ("str", "OCI variant or absent: v8 for arm64, v7 for armv7l"),
     "arch.page_size": ("int", "kernel page size in bytes (getconf PAGESIZE); 65536 on many arm64 Kylin/openEuler kernels"),
+    "arch.loongarch_world": ("str", "loongarch64 only: old (ABI 1.0, vendor kernels < 5.19) | new (ABI 2.0, mainline); linux/loong64 images need new"),
     "cpu.vendor": ("str", "vendor from /proc/cpuinfo: GenuineIntel, AuthenticAMD, HygonGenuine, HiSilicon, Phytium, Loongson ..."),
     "cpu.model": ("str", "model name from /proc/cpuinfo"),
     # --- kernel ------------------------------------------------------------------

@@ -1,0 +1,704 @@
+"""Parsers: pure functions from captured text to facts.
+
+`build_facts(capture)` walks a capture document (format hostcheck.capture/v1) and fills
+every fact of hostcheck.facts.FACTS it can; every other fact is recorded as unknown
+with a reason that names the source and its CODE ("runc --version: not_found"). It never
+raises, whatever the input: one area that breaks on an odd capture leaves its facts
+unknown ("internal parser error ...") and the other areas go on.
+
+One module per source: osrelease, arch, kernel, binfmt, runtimes, iptables, firewalld,
+mounts, dns, net, engine. Each has a "Sample output::" block from a real system and
+doctests.
+"""
+
+from hostcheck.facts import FACTS, Facts
+from hostcheck.parse._source import CaptureView
+from hostcheck.parse import (arch, binfmt, dns, engine, firewalld, iptables, kernel, mounts,
+                             net, osrelease, runtimes)
+
+__all__ = ["build_facts"]
+
+
+def build_facts(capture):
+    """Capture document (any value; a dict when sane) -> hostcheck.facts.Facts."""
+    facts = Facts()
+    view = CaptureView(capture)
+    state = {}  # what one area learns and a later one needs (kernel version, engine arch ...)
+    for area, names, builder in _AREAS:
+        try:
+            builder(view, facts, state)
+        except Exception as exc:  # one broken area must not lose the others
+            reason = "internal parser error in %s (%s: %s)" % (area, type(exc).__name__, str(exc)[:200])
+            for name in FACTS:
+                if name.startswith(names) and not facts.known(name):
+                    facts.missing(name, reason)
+    for name in FACTS:
+        if not facts.known(name) and name not in facts.unknown:
+            facts.missing(name, "%s: not captured" % name)
+    return facts
+
+
+# --- host identity --------------------------------------------------------------------
+
+def _uname(view):
+    uname = view.section("uname")
+    return {k: v for k, v in uname.items() if isinstance(v, str) and v}
+
+
+def _build_host(view, facts, state):
+    uname = _uname(view)
+    if "nodename" in uname:
+        facts.set("host.hostname", uname["nodename"])
+    else:
+        facts.missing("host.hostname", "uname: not captured")
+    root = view.root
+    euid = view.section("privileges").get("euid")
+    if root is None:
+        facts.missing("privileges.root", "privileges: not captured")
+        facts.missing("privileges.uid", "privileges: not captured")
+    else:
+        facts.set("privileges.root", root)
+        facts.set("privileges.uid", euid)
+
+
+def _build_os(view, facts, state):
+    texts = {}
+    reasons = []
+    for path in osrelease.RELEASE_FILES:
+        text, reason = view.file(path)
+        if text is not None:
+            texts[path] = text
+        else:
+            reasons.append(reason)
+    info = osrelease.identify(texts)
+    why = _join_reasons(reasons)
+    for fact, key in (("os.id", "id"), ("os.name", "name"), ("os.version", "version"),
+                      ("os.codename", "codename"), ("os.service_pack", "service_pack")):
+        if info.get(key):
+            facts.set(fact, info[key])
+        else:
+            facts.missing(fact, why if not texts else "%s names no %s" % (", ".join(info["sources"]), key.replace("_", " ")))
+    if texts:
+        facts.set("os.like", info.get("like") or [])
+    else:
+        facts.missing("os.like", why)
+    if texts:
+        facts.set("os.family", info["family"])
+        facts.set("os.package_manager", info["package_manager"])
+    else:
+        facts.missing("os.family", why)
+        facts.missing("os.package_manager", why)
+
+
+# --- architecture ---------------------------------------------------------------------
+
+def _build_arch(view, facts, state):
+    machine = _uname(view).get("machine")
+    cpuinfo, cpu_reason = view.file("/proc/cpuinfo")
+    cpu = arch.parse_cpuinfo(cpuinfo)
+    for fact, key in (("cpu.vendor", "vendor"), ("cpu.model", "model")):
+        if cpu[key]:
+            facts.set(fact, cpu[key])
+        else:
+            facts.missing(fact, cpu_reason or "/proc/cpuinfo: no %s field" % key)
+    if not machine:
+        for name in ("arch.machine", "arch.platform", "arch.architecture", "arch.variant"):
+            facts.missing(name, "uname: not captured")
+    else:
+        facts.set("arch.machine", machine)
+        version_body = _responses(view).get("/version")
+        engine_arch = version_body.get("Arch") if isinstance(version_body, dict) else None
+        platform = arch.refine_mips64(arch.oci_platform(machine), engine_arch, cpu["vendor"])
+        if platform is None:
+            reason = "uname machine %r has no OCI platform" % machine
+            for name in ("arch.platform", "arch.architecture", "arch.variant"):
+                facts.missing(name, reason)
+        else:
+            facts.set("arch.platform", platform["platform"])
+            facts.set("arch.architecture", platform["architecture"])
+            if platform["variant"]:
+                facts.set("arch.variant", platform["variant"])
+            else:
+                facts.missing("arch.variant", "%s has no variant" % platform["architecture"])
+        if machine == "loongarch64":
+            release = _kernel_release(view)
+            world = arch.loongarch_world(kernel.normalise_release(release), cpuinfo)
+            if world:
+                facts.set("arch.loongarch_world", world)
+            else:
+                facts.missing("arch.loongarch_world", "kernel release and /proc/cpuinfo: not captured")
+        else:
+            facts.missing("arch.loongarch_world", "not a LoongArch host (%s)" % machine)
+    run = view.command("getconf PAGESIZE")
+    size = arch.parse_pagesize(run.stdout) if run.ok else None
+    if size:
+        facts.set("arch.page_size", size)
+    else:
+        facts.missing("arch.page_size", run.failure() or "getconf PAGESIZE: unexpected output %r" % (run.stdout or "")[:40])
+
+
+# --- kernel ---------------------------------------------------------------------------
+
+def _kernel_release(view):
+    release = _uname(view).get("release")
+    if release:
+        return release
+    text, _ = view.file("/proc/version")
+    return kernel.release_from_proc_version(text)
+
+
+def _build_kernel(view, facts, state):
+    release = _kernel_release(view)
+    if release:
+        facts.set("kernel.release", release)
+        version = kernel.normalise_release(release)
+        if version:
+            facts.set("kernel.version", version)
+        else:
+            facts.missing("kernel.version", "kernel release %r does not start with a version" % release)
+    else:
+        facts.missing("kernel.release", "uname and /proc/version: not captured")
+        facts.missing("kernel.version", "uname and /proc/version: not captured")
+    # The configuration: /proc/config.gz (stored decompressed), else /boot/config-<release>.
+    candidates = ["/proc/config.gz"]
+    if release:
+        candidates.append("/boot/config-%s" % release)
+    candidates += [p for p in view.files_matching("/boot/config-") if p not in candidates]
+    config = None
+    codes = []
+    for path in candidates:
+        text, reason = view.file(path)
+        if text is not None and text.strip():
+            config = kernel.parse_config(text)
+            facts.set("kernel.config", config)
+            facts.set("kernel.config_source", path)
+            break
+        codes.append(reason if text is None else "%s: empty" % path)
+    if config is None:
+        reason = _join_reasons(codes)
+        facts.missing("kernel.config", reason)
+        facts.missing("kernel.config_source", reason)
+    modules_text, modules_reason = view.file("/proc/modules")
+    if modules_text is not None:
+        facts.set("kernel.modules_supported", True)
+        facts.set("kernel.modules", kernel.parse_modules(modules_text))
+    elif config is not None and config.get("CONFIG_MODULES", "n") == "n":
+        # Built without module support: no /proc/modules is the expected state, not an error.
+        facts.set("kernel.modules_supported", False)
+        facts.set("kernel.modules", [])
+    elif config is not None and view.file_code("/proc/modules") == "not_found":
+        facts.set("kernel.modules_supported", False)
+        facts.set("kernel.modules", [])
+    else:
+        facts.missing("kernel.modules_supported", modules_reason)
+        facts.missing("kernel.modules", modules_reason)
+
+
+def _join_reasons(reasons):
+    """"/proc/config.gz: not_found", "/boot/config-6.1: not_found" -> one readable line."""
+    reasons = [r for r in reasons if r]
+    if not reasons:
+        return "not captured"
+    by_code = {}
+    for reason in reasons:
+        path, _, code = reason.partition(": ")
+        by_code.setdefault(code, []).append(path)
+    return "; ".join("%s: %s" % (" and ".join(paths), code) for code, paths in by_code.items())
+
+
+# --- binfmt_misc ----------------------------------------------------------------------
+
+def _build_binfmt(view, facts, state):
+    mounts_text, mounts_reason = view.file("/proc/mounts")
+    mounted, automount = binfmt.mount_state(mounts_text)
+    if mounted is None:
+        facts.missing("binfmt.mounted", mounts_reason)
+        facts.missing("binfmt.automount", mounts_reason)
+    else:
+        facts.set("binfmt.mounted", mounted)
+        facts.set("binfmt.automount", automount)
+    status_text, status_reason = view.file(binfmt.MOUNTPOINT + "/status")
+    status = binfmt.parse_status(status_text)
+    if status is not None:
+        facts.set("binfmt.enabled", status)
+    elif mounted is False:
+        why = "binfmt_misc not mounted%s" % (" (systemd automount, not triggered)" if automount else "")
+        facts.missing("binfmt.enabled", why)
+    else:
+        facts.missing("binfmt.enabled", status_reason if status_text is None
+                      else "%s/status: unexpected content" % binfmt.MOUNTPOINT)
+    names, dir_reason = view.dir(binfmt.MOUNTPOINT)
+    if names is None:
+        if mounted is False:
+            # Nothing mounted means nothing registered: an empty list is the truth.
+            facts.set("binfmt.entries", [])
+            facts.set("binfmt.platforms", [])
+        else:
+            facts.missing("binfmt.entries", dir_reason)
+            facts.missing("binfmt.platforms", dir_reason)
+        return
+    entries = []
+    for name in names:
+        if name in ("register", "status"):
+            continue
+        text, _ = view.file("%s/%s" % (binfmt.MOUNTPOINT, name))
+        if text is not None:
+            entries.append(binfmt.parse_entry(name, text))
+    facts.set("binfmt.entries", entries)
+    facts.set("binfmt.platforms", binfmt.served_platforms(entries, status))
+
+
+# --- runtimes -------------------------------------------------------------------------
+
+def _responses(view):
+    docker = view.section("docker")
+    responses = docker.get("responses")
+    return responses if isinstance(responses, dict) else {}
+
+
+def _build_runtimes(view, facts, state):
+    responses = _responses(view)
+    components = runtimes.engine_components(responses.get("/version")) \
+        if view.section("docker").get("error") is None else {}
+    installed = []
+
+    docker_run = view.command("docker --version")
+    if docker_run.ran and docker_run.rc == 0:
+        parsed = runtimes.parse_docker_version(docker_run.stdout, docker_run.stderr)
+        installed.append("docker")
+        facts.set("docker.client.podman_shim", parsed["podman_shim"])
+        if parsed["version"]:
+            facts.set("docker.client.version", parsed["version"])
+        else:
+            facts.missing("docker.client.version", "docker --version: unexpected output %r" % docker_run.stdout[:60])
+    else:
+        reason = docker_run.failure()
+        facts.missing("docker.client.version", reason)
+        if docker_run.code == "not_found":
+            facts.set("docker.client.podman_shim", False)
+        else:
+            facts.missing("docker.client.podman_shim", reason)
+
+    def from_engine_or_command(fact, component, key, parse):
+        run = view.command(key)
+        comp = components.get(component) or {}
+        if run.ran or run.code == "skipped" and comp:
+            installed.append(key.split()[0])
+        if comp.get("version"):
+            facts.set(fact, comp["version"])
+            return run, comp
+        if run.ok:
+            value = parse(run.stdout)
+            if value:
+                facts.set(fact, value)
+            else:
+                facts.missing(fact, "%s: unexpected output %r" % (key, (run.stdout or "")[:60]))
+        else:
+            facts.missing(fact, run.failure())
+        return run, comp
+
+    from_engine_or_command("runtimes.dockerd.version", "engine", "dockerd --version",
+                           lambda out: runtimes.parse_docker_version(out)["version"])
+    from_engine_or_command("runtimes.containerd.version", "containerd", "containerd --version",
+                           lambda out: runtimes.parse_containerd_version(out)["version"])
+    run, comp = from_engine_or_command("runtimes.runc.version", "runc", "runc --version",
+                                       lambda out: runtimes.parse_runc_version(out)["version"])
+    commit = comp.get("commit") or (runtimes.parse_runc_version(run.stdout)["commit"] if run.ok else None)
+    if commit:
+        facts.set("runtimes.runc.commit", commit)
+    else:
+        facts.missing("runtimes.runc.commit", run.failure() or "runc --version: no commit line")
+    for fact, key, parse in (("runtimes.crun.version", "crun --version", runtimes.parse_crun_version),
+                             ("runtimes.podman.version", "podman --version", runtimes.parse_podman_version)):
+        run = view.command(key)
+        if run.ran:
+            installed.append(key.split()[0])
+        value = parse(run.stdout) if run.ok else None
+        if value:
+            facts.set(fact, value)
+        else:
+            facts.missing(fact, run.failure() or "%s: unexpected output %r" % (key, (run.stdout or "")[:60]))
+    facts.set("runtimes.installed", sorted(set(installed)))
+    _build_runc_changelog(view, facts)
+
+
+RUNC_CHANGELOGS = ("/usr/share/doc/runc/changelog.Debian.gz", "/usr/share/doc/runc/changelog.Debian")
+
+
+def _build_runc_changelog(view, facts):
+    reasons = []
+    for path in RUNC_CHANGELOGS:
+        text, reason = view.file(path)
+        if text is not None and text.strip():
+            facts.set("runtimes.runc.changelog_cves", runtimes.changelog_cves(text))
+            facts.set("runtimes.runc.changelog_source", path)
+            return
+        if view.has_file(path):
+            reasons.append(reason or "%s: empty" % path)
+    run = view.command("rpm -q --changelog runc")
+    if run.ok and run.stdout.strip() and "is not installed" not in run.stdout:
+        facts.set("runtimes.runc.changelog_cves", runtimes.changelog_cves(run.stdout))
+        facts.set("runtimes.runc.changelog_source", "rpm -q --changelog runc")
+        return
+    if run.ran and run.rc != 0 and "not installed" in (run.stdout + run.stderr):
+        reasons.append("rpm -q --changelog runc: package runc is not installed")
+    elif view.section("commands").get("rpm -q --changelog runc") is not None:
+        reasons.append(run.failure() or "rpm -q --changelog runc: empty")
+    reason = "no runc changelog (%s)" % "; ".join(reasons) if reasons else "no runc changelog captured"
+    facts.missing("runtimes.runc.changelog_cves", reason)
+    facts.missing("runtimes.runc.changelog_source", reason)
+
+
+# --- iptables and firewalld -----------------------------------------------------------
+
+def _build_iptables(view, facts, state):
+    run = view.command("iptables --version")
+    version, backend = iptables.parse_version(run.stdout) if run.ok else (None, None)
+    if version:
+        facts.set("iptables.version", version)
+    else:
+        facts.missing("iptables.version", run.failure() or "iptables --version: unexpected output")
+    save = view.command("iptables-save")
+    tables = iptables.parse_save(save.stdout) if save.ok else None
+    if backend is None and save.ok:
+        # iptables-save's header names the backend too: "# Generated by iptables-save v1.8.9 (nf_tables)"
+        if "(nf_tables)" in save.stdout:
+            backend = "nf_tables"
+        elif "(legacy)" in save.stdout:
+            backend = "legacy"
+    if backend:
+        facts.set("iptables.backend", backend)
+    else:
+        facts.missing("iptables.backend", run.failure() or "iptables --version: no backend named")
+    if tables is None:
+        reason = save.failure()
+        for name in ("iptables.tables", "iptables.chains", "iptables.masquerade_sources"):
+            facts.missing(name, reason)
+    else:
+        facts.set("iptables.tables", tables)
+        facts.set("iptables.chains", iptables.chain_names(tables))
+        facts.set("iptables.masquerade_sources", iptables.masquerade_sources(tables))
+    for fact, key in (("iptables.legacy_rule_count", "iptables-legacy-save"),
+                      ("iptables.nft_rule_count", "iptables-nft-save")):
+        run = view.command(key)
+        if run.ok:
+            facts.set(fact, iptables.rule_count(iptables.parse_save(run.stdout)))
+        else:
+            facts.missing(fact, run.failure())
+
+
+def _build_firewalld(view, facts, state):
+    run = view.command("firewall-cmd --state")
+    status = None
+    if run.ran:
+        status = firewalld.parse_state(run.stdout)
+        if status is None:
+            facts.missing("firewalld.state", run.failure() or "firewall-cmd --state: unexpected output %r"
+                          % (run.stdout or "")[:60])
+    elif run.code == "not_found":
+        status = "not_installed"
+    elif run.code == "not_running":
+        status = "not_running"  # answered from the process table, without running firewall-cmd
+    else:
+        facts.missing("firewalld.state", run.failure())
+    if status:
+        facts.set("firewalld.state", status)
+    if status in ("not_installed", "not_running"):
+        facts.set("firewalld.zones", {})
+        facts.set("firewalld.docker_zone", False)
+        return
+    zones_run = view.command("firewall-cmd --get-active-zones")
+    if zones_run.ran and (zones_run.rc == 0 or zones_run.stdout.strip()):
+        zones = firewalld.parse_active_zones(zones_run.stdout)
+        facts.set("firewalld.zones", zones)
+        facts.set("firewalld.docker_zone", "docker" in zones)
+    else:
+        reason = zones_run.failure() or "firewall-cmd --get-active-zones: no output"
+        facts.missing("firewalld.zones", reason)
+        facts.missing("firewalld.docker_zone", reason)
+
+
+# --- sysctl, network, dns -------------------------------------------------------------
+
+def _read_int(view, path):
+    text, reason = view.file(path)
+    if text is None:
+        return None, reason
+    word = text.strip()
+    if word.lstrip("-").isdigit():
+        return int(word), None
+    return None, "%s: unexpected content %r" % (path, word[:40])
+
+
+def _build_sysctl(view, facts, state):
+    value, reason = _read_int(view, "/proc/sys/net/ipv4/ip_forward")
+    if value is None:
+        facts.missing("sysctl.ip_forward", reason)
+    else:
+        facts.set("sysctl.ip_forward", value)
+    path = "/proc/sys/net/bridge/bridge-nf-call-iptables"
+    value, reason = _read_int(view, path)
+    if value is not None:
+        facts.set("sysctl.bridge_nf_call_iptables", value)
+    elif view.file_code(path) == "not_found":
+        facts.missing("sysctl.bridge_nf_call_iptables", "br_netfilter not loaded (file absent)")
+    else:
+        facts.missing("sysctl.bridge_nf_call_iptables", reason)
+
+
+def _build_net(view, facts, state):
+    run = view.command("ip -j route")
+    routes = net.parse_ip_route(run.stdout) if run.ok else None
+    if routes is None:
+        text, reason = view.file("/proc/net/route")
+        if text is not None:
+            routes = net.parse_proc_route(text)
+        else:
+            facts.missing("net.routes", "%s; %s" % (run.failure() or "ip -j route: not JSON", reason))
+    if routes is not None:
+        facts.set("net.routes", routes)
+    run = view.command("ip -j addr")
+    interfaces = net.parse_ip_addr(run.stdout) if run.ok else None
+    if interfaces is None:
+        facts.missing("net.interfaces", run.failure() or "ip -j addr: not JSON (iproute2 too old for -j?)")
+    else:
+        facts.set("net.interfaces", interfaces)
+
+
+def _build_dns(view, facts, state):
+    text, reason = view.file("/etc/resolv.conf")
+    if text is None:
+        for name in ("dns.nameservers", "dns.stub_resolver", "dns.upstream_nameservers"):
+            facts.missing(name, reason)
+        return
+    servers = dns.parse_nameservers(text)
+    facts.set("dns.nameservers", servers)
+    stub = dns.is_stub(servers)
+    facts.set("dns.stub_resolver", stub)
+    resolved_text, resolved_reason = view.file("/run/systemd/resolve/resolv.conf")
+    if stub and resolved_text is None:
+        if view.file_code("/run/systemd/resolve/resolv.conf") == "not_found":
+            # Docker then copies the stub, drops it as loopback, and containers get none.
+            facts.set("dns.upstream_nameservers", [])
+        else:
+            facts.missing("dns.upstream_nameservers", resolved_reason)
+        return
+    resolved = dns.parse_nameservers(resolved_text) if resolved_text is not None else None
+    facts.set("dns.upstream_nameservers", dns.upstream(servers, resolved))
+
+
+# --- cgroups, mounts ------------------------------------------------------------------
+
+def _build_mounts(view, facts, state):
+    text, reason = view.file("/proc/mounts")
+    if text is None:
+        facts.missing("mounts", reason)
+        facts.missing("cgroup.mode", reason)
+        return
+    table = mounts.parse_mounts(text)
+    facts.set("mounts", table)
+    mode = mounts.cgroup_mode(table)
+    if mode:
+        facts.set("cgroup.mode", mode)
+    else:
+        facts.missing("cgroup.mode", "/proc/mounts: no cgroup or cgroup2 filesystem mounted")
+
+
+# --- engine, daemon.json, socket, storage ---------------------------------------------
+
+ENGINE_FACTS = ("engine.version", "engine.api_version", "engine.storage_driver", "engine.backing_fs",
+                "engine.supports_d_type", "engine.cgroup_driver", "engine.cgroup_version",
+                "engine.root_dir", "engine.security_options", "engine.warnings", "engine.containers",
+                "engine.networks", "engine.images")
+
+
+def _build_engine(view, facts, state):
+    docker = view.doc.get("docker")
+    dockerd = view.command("dockerd --version")
+    dockerd_installed = True if dockerd.ran or dockerd.code == "skipped" else \
+        (False if dockerd.code == "not_found" else None)
+    engine_state, reason = engine.engine_state(docker, dockerd_installed)
+    if engine_state:
+        facts.set("engine.state", engine_state)
+    else:
+        facts.missing("engine.state", reason)
+    endpoint = docker.get("endpoint") if isinstance(docker, dict) else None
+    if isinstance(endpoint, str) and endpoint:
+        facts.set("engine.endpoint", endpoint)
+    else:
+        facts.missing("engine.endpoint", "Docker engine endpoint: not captured")
+    if engine_state != "running":
+        for name in ENGINE_FACTS:
+            facts.missing(name, reason)
+    else:
+        _build_engine_running(view, facts, state)
+    _build_daemon_json(view, facts)
+    _build_socket(view, facts, endpoint)
+    _build_storage(view, facts)
+
+
+def _build_engine_running(view, facts, state):
+    responses = _responses(view)
+    version = responses.get("/version")
+    if isinstance(version, dict):
+        for fact, key in (("engine.version", "Version"), ("engine.api_version", "ApiVersion")):
+            if isinstance(version.get(key), str) and version[key]:
+                facts.set(fact, version[key])
+            else:
+                facts.missing(fact, "engine /version: no %s" % key)
+    else:
+        facts.missing("engine.version", "engine /version: not captured")
+        facts.missing("engine.api_version", "engine /version: not captured")
+    info_body = responses.get("/info")
+    info = engine.parse_info(info_body)
+    for fact, key in (("engine.storage_driver", "storage_driver"), ("engine.backing_fs", "backing_fs"),
+                      ("engine.supports_d_type", "supports_d_type"), ("engine.cgroup_driver", "cgroup_driver"),
+                      ("engine.cgroup_version", "cgroup_version"), ("engine.root_dir", "root_dir"),
+                      ("engine.security_options", "security_options"), ("engine.warnings", "warnings")):
+        if info[key] is not None:
+            facts.set(fact, info[key])
+        elif not isinstance(info_body, dict):
+            facts.missing(fact, "engine /info: not captured")
+        else:
+            facts.missing(fact, "engine /info: no %s" % key)
+    state["engine_root_dir"] = info["root_dir"]
+    for fact, path, parse in (("engine.containers", "/containers/json?all=1", engine.containers),
+                              ("engine.networks", "/networks", engine.networks),
+                              ("engine.images", "/images/json", engine.images)):
+        if isinstance(responses.get(path), list):
+            facts.set(fact, parse(responses))
+        else:
+            facts.missing(fact, "engine %s: not captured" % path)
+
+
+def _build_daemon_json(view, facts):
+    path = "/etc/docker/daemon.json"
+    text, reason = view.file(path)
+    if text is None:
+        facts.missing("daemon.config", reason)
+        if view.file_code(path) == "not_found":
+            facts.set("engine.iptables", True)  # no file: dockerd's default manages iptables
+        else:
+            facts.missing("engine.iptables", reason)
+        return
+    config, error = engine.parse_daemon_json(text)
+    if config is None:
+        facts.missing("daemon.config", error)
+        facts.missing("engine.iptables", error)
+        return
+    facts.set("daemon.config", config)
+    value = config.get("iptables", True)
+    if isinstance(value, bool):
+        facts.set("engine.iptables", value)
+    else:
+        facts.missing("engine.iptables", "%s: \"iptables\" is %r, not true/false" % (path, value))
+
+
+def _socket_path(endpoint):
+    if isinstance(endpoint, str) and endpoint.startswith("unix://"):
+        return endpoint[len("unix://"):]
+    return "/var/run/docker.sock"
+
+
+def _build_socket(view, facts, endpoint):
+    path = _socket_path(endpoint)
+    entry = view.stat(path) or view.stat("/var/run/docker.sock") or view.stat("/run/docker.sock")
+    if entry is None:
+        reason = "stat %s: not captured" % path
+    elif "error" in entry:
+        reason = "stat %s: %s" % (path, entry.get("error"))
+    else:
+        reason = None
+    mode = entry.get("mode") if entry and reason is None else None
+    if isinstance(mode, str) and mode:
+        facts.set("docker.socket.mode", mode)
+    else:
+        facts.missing("docker.socket.mode", reason or "stat %s: no mode" % path)
+    gid = entry.get("gid") if entry and reason is None else None
+    if isinstance(gid, int) and not isinstance(gid, bool):
+        facts.set("docker.socket.gid", gid)
+    else:
+        facts.missing("docker.socket.gid", reason or "stat %s: no gid" % path)
+
+
+STORAGE_KEYS = (("storage.root_free_bytes", "free_bytes"), ("storage.root_total_bytes", "total_bytes"),
+                ("storage.root_free_inodes", "free_inodes"), ("storage.root_total_inodes", "total_inodes"))
+
+
+def _build_storage(view, facts):
+    root = facts.get("engine.root_dir")
+    candidates = [p for p in (root, "/var/lib/docker") if p]
+    entry = None
+    for path in candidates:
+        entry = view.statvfs(path)
+        if entry is not None:
+            break
+    if entry is None or "error" in entry:
+        reason = "statvfs %s: %s" % (candidates[0], entry.get("error") if entry else "not captured")
+        for fact, _ in STORAGE_KEYS:
+            facts.missing(fact, reason)
+        return
+    for fact, key in STORAGE_KEYS:
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            facts.set(fact, value)
+        else:
+            facts.missing(fact, "statvfs %s: no %s" % (path, key))
+
+
+# --- processes ------------------------------------------------------------------------
+
+def _process_names(section):
+    """Names from the capture's "processes" section, in any of the shapes it may take:
+    {"names": [...]}, {"list"|"processes"|"items": [{"name": ...} | "name"]},
+    or {pid: {"name": ...} | "name"}."""
+    names = set()
+
+    def add(item):
+        if isinstance(item, str) and item:
+            names.add(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+            names.add(item["name"])
+
+    for key in ("names", "list", "processes", "items"):
+        if isinstance(section.get(key), list):
+            for item in section[key]:
+                add(item)
+            return sorted(names)
+    for key, item in section.items():
+        if isinstance(key, str) and key.isdigit():
+            add(item)
+    return sorted(names)
+
+
+def _build_processes(view, facts, state):
+    section = view.doc.get("processes")
+    if section is None:
+        facts.missing("processes.names", "process table: not captured (psutil not available)")
+        return
+    if not isinstance(section, dict):
+        facts.missing("processes.names", "process table: unreadable capture entry")
+        return
+    if "error" in section and not any(k in section for k in ("names", "list", "processes", "items")):
+        facts.missing("processes.names", "process table: %s" % section.get("error"))
+        return
+    facts.set("processes.names", _process_names(section))
+
+
+# (area, fact-name prefixes it owns, builder). Order matters where one area reads another's facts.
+_AREAS = (
+    ("host", ("host.", "privileges."), _build_host),
+    ("os", ("os.",), _build_os),
+    ("arch", ("arch.", "cpu."), _build_arch),
+    ("kernel", ("kernel.",), _build_kernel),
+    ("binfmt", ("binfmt.",), _build_binfmt),
+    ("runtimes", ("runtimes.", "docker.client."), _build_runtimes),
+    ("iptables", ("iptables.",), _build_iptables),
+    ("firewalld", ("firewalld.",), _build_firewalld),
+    ("sysctl", ("sysctl.",), _build_sysctl),
+    ("net", ("net.",), _build_net),
+    ("dns", ("dns.",), _build_dns),
+    ("mounts", ("mounts", "cgroup."), _build_mounts),
+    ("engine", ("engine.", "daemon.", "docker.socket.", "storage."), _build_engine),
+    ("processes", ("processes.",), _build_processes),
+)
