@@ -1,7 +1,7 @@
 """Summarise bench/run's hyperfine results: each command's mean time per container count,
 its ratio to `docker info` at that count, and its growth per added container.
 
-    python bench/summarize.py --extra created WORKDIR  (reads results-N.json, engine-N.txt)
+    python bench/summarize.py --extra running WORKDIR  (reads results-N.json, engine-N.txt)
 """
 
 import argparse
@@ -60,7 +60,7 @@ def table(results, engine):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--extra", default="created")
+    parser.add_argument("--extra", default="running")
     parser.add_argument("workdir", type=Path)
     args = parser.parse_args()
     results, engine = load(args.workdir)
