@@ -110,7 +110,7 @@ _ADDRESS = re.compile(
     r"(?P<mac>(?<![0-9A-Fa-f:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![0-9A-Fa-f:]))"
     # IPv6 candidates (validated later), optional zone and prefix length
     r"|(?P<v6>(?<![\w:.])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]+(?:\d{1,3}(?:\.\d{1,3}){3})?)"
-    r"(?P<v6zone>%[\w.-]+)?(?P<v6len>/\d{1,3})?(?![\w:])"
+    r"(?P<v6zone>%[\w.-]+)?(?P<v6len>/\d{1,3})?(?![\w:]|\.\d)"
     # IPv4 dotted quad, optional prefix length
     r"|(?P<v4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3})(?P<v4len>/\d{1,2})?(?![\w]|\.\d)")
 _HEX_ENDPOINT = re.compile(r"(?<![0-9A-Fa-f])([0-9A-F]{32}|[0-9A-F]{8}):([0-9A-F]{4})(?![0-9A-Fa-f])")
