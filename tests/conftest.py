@@ -5,6 +5,7 @@ Fixtures (see each docstring):
   busybox_image        session; factory arch -> local image tag, built with no registry
   containers           function; short-lived `hc-test-*` containers, removed afterwards
   docker_archive       factory writing a `docker save`-style archive (no engine needed)
+  binfmt               function; factory registering a binfmt_misc entry, state restored after
   old_python           factory "3.6" -> pyenv interpreter path, else skip
 
 Tests under tests/integration/ are marked `integration` automatically; they run only
@@ -282,6 +283,87 @@ def containers(docker_engine):
     manager = TestContainers(docker_engine)
     yield manager
     manager.remove_all()
+
+
+# ------------------------------------------------------------------ binfmt_misc
+
+BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
+BINFMTS_SOURCE = Path("/usr/share/binfmts")  # binfmt-support's entries, from qemu-user-static
+
+
+def _binfmt_mounted():
+    with open("/proc/mounts") as mounts:
+        return any(line.split()[1:3] == [str(BINFMT_DIR), "binfmt_misc"] for line in mounts)
+
+
+def _binfmt_escape(hex_bytes):
+    return "".join("\\x" + hex_bytes[i:i + 2] for i in range(0, len(hex_bytes), 2))
+
+
+def _binfmt_register_line(name, entry_text):
+    """The `register` line that recreates an entry from its /proc text (magic entries only)."""
+    fields = {}
+    for line in entry_text.splitlines()[1:]:
+        key, _, value = line.partition(" ")
+        fields[key.rstrip(":")] = value.strip()
+    return ":{}:M:{}:{}:{}:{}:{}".format(
+        name, fields.get("offset", "0"), _binfmt_escape(fields["magic"]),
+        _binfmt_escape(fields.get("mask", "")), fields["interpreter"], fields.get("flags", ""))
+
+
+@pytest.fixture
+def binfmt():
+    """Factory: binfmt(name="qemu-aarch64", flags="PF", enabled=True) -> Path of the entry.
+
+    Registers /usr/share/binfmts/NAME (qemu-user-static) with exactly these flags
+    (F: the kernel opens the interpreter now, so it works inside containers; without F a
+    container gets "no such file or directory"). flags=None removes the entry instead
+    (then `exec format error`). At teardown every touched entry is put back as it was,
+    and binfmt_misc is unmounted again if this fixture mounted it.
+    """
+    if not INTEGRATION:
+        pytest.skip(INTEGRATION_SKIP_REASON)
+    if os.geteuid() != 0:
+        pytest.skip("binfmt_misc registration needs root")
+    mounted_here = False
+    if not _binfmt_mounted():
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_DIR)],
+                       check=True)
+        mounted_here = True
+    saved = {}  # name -> /proc text before the test, or None when there was no entry
+
+    def remove(name):
+        if (BINFMT_DIR / name).exists():
+            (BINFMT_DIR / name).write_text("-1")
+
+    def register(name="qemu-aarch64", flags="PF", enabled=True):
+        entry = BINFMT_DIR / name
+        if name not in saved:
+            saved[name] = entry.read_text() if entry.exists() else None
+        remove(name)
+        if flags is not None:
+            source = BINFMTS_SOURCE / name
+            if not source.exists():
+                pytest.skip("{} not found (tests/run installs qemu-user-static)".format(source))
+            spec = dict(line.split(" ", 1) for line in source.read_text().splitlines()
+                        if " " in line)
+            (BINFMT_DIR / "register").write_text(":{}:M:{}:{}:{}:{}:{}".format(
+                name, spec.get("offset", "0"), spec["magic"], spec.get("mask", ""),
+                spec["interpreter"], flags))
+            if not enabled:
+                entry.write_text("0")
+        return entry
+
+    yield register
+
+    for name, text in saved.items():
+        remove(name)
+        if text is not None:
+            (BINFMT_DIR / "register").write_text(_binfmt_register_line(name, text))
+            if text.startswith("disabled"):
+                (BINFMT_DIR / name).write_text("0")
+    if mounted_here:
+        subprocess.run(["umount", str(BINFMT_DIR)], check=False)
 
 
 # ------------------------------------------------------------------ old Pythons
