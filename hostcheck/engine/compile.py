@@ -97,6 +97,8 @@ class _Checker(object):
             for part in cond[key]:
                 self.condition(part, what)
             return
+        if isinstance(cond.get("op"), bool):      # YAML 1.1 reads `op: true` as a boolean
+            cond["op"] = "true" if cond["op"] else "false"
         extra = set(cond) - {"fact", "op", "value", "key"}
         if extra:
             self.fail("%s has unknown keys %s" % (what, sorted(extra)))
@@ -266,6 +268,9 @@ def _check_tree(tree, seen):
         check.fail("root %r is not a node" % tree.get("root"))
     for name, node in nodes.items():
         what = "node %s" % name
+        for flag, answer in ((True, "yes"), (False, "no")):
+            if isinstance(node, dict) and flag in node:   # YAML 1.1 reads `yes:` as True
+                node[answer] = node.pop(flag)
         if not isinstance(node, dict) or set(node) - NODE_KEYS:
             check.fail("%s has unknown keys" % what)
         check.text(node.get("question"), "%s.question" % what, templated=False)

@@ -1,0 +1,139 @@
+"""Contract over the whole catalogue: what the report, `rules show` and SPEC rely on."""
+
+import json
+import re
+
+import pytest
+
+from hostcheck.engine import STATUSES, load_catalogue
+from hostcheck.engine.compile import (AREAS, CatalogueError, DEFAULT_OUTPUT, build_catalogue,
+                                      dump_catalogue)
+from hostcheck.engine.conditions import facts_read
+from hostcheck.engine.text import placeholders
+from hostcheck.facts import FACTS
+
+CATALOGUE = load_catalogue()
+RULES = CATALOGUE.rules
+SPEC_AREAS = {"arch", "kernel", "binfmt", "runtime", "cgroup", "storage", "security",
+              "firewall", "network", "dns", "docker", "image"}
+
+
+def test_catalogue_file_is_fresh():
+    """Compiling rules/*.yaml now gives exactly hostcheck/data/catalogue.json."""
+    with open(DEFAULT_OUTPUT, encoding="utf-8") as handle:
+        assert handle.read() == dump_catalogue(build_catalogue()), \
+            "run: python -m hostcheck.engine.compile"
+
+
+def test_version_and_areas():
+    assert re.match(r"^\d{4}\.\d{1,2}\.\d+$", CATALOGUE.version)
+    assert set(AREAS) == SPEC_AREAS
+    assert {rule["area"] for rule in RULES} <= SPEC_AREAS
+
+
+def test_ids_are_unique_and_well_formed():
+    ids = [rule["id"] for rule in RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id in ids:
+        assert re.match(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$", rule_id)
+
+
+def _texts(node, path=""):
+    """Every {en, zh} text in a rule, with where it is."""
+    if isinstance(node, dict):
+        if set(node) == {"en", "zh"}:
+            yield path, node
+            return
+        for key, value in node.items():
+            if key != "cases":
+                yield from _texts(value, "%s.%s" % (path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, "%s[%d]" % (path, index))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["id"] for r in RULES])
+def test_rule_contract(rule):
+    assert rule["title"]["en"].strip() and rule["title"]["zh"].strip()
+    assert rule["source"].strip() and rule["refs"]
+    for path, text in _texts(rule):
+        assert text["en"].strip() and text["zh"].strip(), path
+        # Chinese text: Chinese characters or full-width punctuation, unless it is a bare value
+        assert re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", text["zh"]) \
+            or text["zh"] == text["en"], path
+    statuses = {outcome["status"] for outcome in rule["outcomes"]}
+    assert statuses <= set(STATUSES) - {"error"}
+    for outcome in rule["outcomes"]:
+        if outcome["status"] in ("warn", "fail"):
+            assert outcome["remediation"]["text"]["en"], outcome
+
+
+def _facts_read(rule):
+    names = list(rule.get("requires", []))
+    conditions = [o["when"] for o in rule["outcomes"] if "when" in o]
+    conditions += [rule[k] for k in ("where",) if k in rule]
+    conditions += [rule["applies"]["when"]] if "applies" in rule else []
+    for condition in conditions:
+        names.extend(facts_read(condition))
+    for _, text in _texts(rule):
+        names.extend(n for lang in ("en", "zh") for n in placeholders(text[lang]) if n != "why")
+    if "foreach" in rule:
+        names.append(rule["foreach"])
+    return names
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["id"] for r in RULES])
+def test_every_fact_read_is_registered(rule):
+    for name in _facts_read(rule):
+        assert name in FACTS or (name.startswith("item.") and "foreach" in rule), name
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["id"] for r in RULES])
+def test_cases_include_a_healthy_and_a_non_pass_outcome(rule):
+    expected = [case["expect"] for case in rule["cases"]]
+    assert len(set(expected)) >= 2, expected
+    assert set(expected) - {"pass"}, expected
+    if rule.get("requires"):
+        assert "skip" in expected, "a rule with required facts needs a case with them unknown"
+
+
+def test_compile_rejects_bad_data(tmp_path):
+    good = tmp_path / "rules"
+    good.mkdir()
+    base = ("rules:\n  - id: kernel-x\n    area: kernel\n    title: {en: T, zh: 标题}\n"
+            "    source: s\n    refs: [r]\n    outcomes:\n      - status: pass\n"
+            "    cases:\n      - {facts: {kernel.version: '5.15'}, expect: pass}\n")
+    (good / "a.yaml").write_text(base, encoding="utf-8")
+    assert build_catalogue(str(good))["rules"][0]["id"] == "kernel-x"
+    for broken, message in [
+        (base.replace("kernel-x", "Kernel_X"), "id must be"),
+        (base.replace("area: kernel", "area: disk"), "area 'disk'"),
+        (base.replace("zh: 标题", "zh: ''"), "title.zh is empty"),
+        (base.replace("status: pass", "status: ok"), "status 'ok'"),
+        (base.replace("- status: pass", "- {when: {fact: kernel.versoin, op: exists}, status: pass}\n"
+                      "      - status: pass"), "'kernel.versoin' is not in hostcheck.facts.FACTS"),
+        (base.replace("- status: pass", "- {when: {fact: kernel.version, op: newer, value: 1}, status: pass}\n"
+                      "      - status: pass"), "unknown operator 'newer'"),
+        (base.replace("- status: pass", "- {when: {fact: kernel.version, op: version_lt, value: x}, status: fail}\n"
+                      "      - status: pass"), "'x' is not a version"),
+        (base + base[len("rules:\n"):], "id is used twice"),
+    ]:
+        (good / "a.yaml").write_text(broken, encoding="utf-8")
+        with pytest.raises(CatalogueError, match=re.escape(message)):
+            build_catalogue(str(good))
+
+
+def test_compile_command_reports_one_line_and_fails(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "bad.yaml").write_text("rules:\n  - id: x\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "hostcheck.engine.compile", "--rules", str(tmp_path),
+                          "--output", str(tmp_path / "out.json")], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("compile: ")
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_catalogue_json_is_deterministic():
+    data = build_catalogue()
+    assert dump_catalogue(data) == dump_catalogue(json.loads(dump_catalogue(data)))
