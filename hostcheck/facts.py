@@ -91,6 +91,7 @@ FACTS = {
     # --- kernel networking -------------------------------------------------------
     "sysctl.ip_forward": ("int", "/proc/sys/net/ipv4/ip_forward"),
     "sysctl.bridge_nf_call_iptables": ("int", "/proc/sys/net/bridge/bridge-nf-call-iptables (absent file: br_netfilter not loaded)"),
+    "sysctl.bridge_nf_present": ("bool", "/proc/sys/net/bridge/bridge-nf-call-iptables exists (false: file absent, br_netfilter not active; unknown with the read error otherwise)"),
     "net.routes": ("list[dict]", "{dst, dev, gateway, metric} from ip -j route or /proc/net/route; dst 'default' for the default route"),
     "net.interfaces": ("list[dict]", "{name, mtu, state, addresses: [cidr]} from ip -j addr"),
     "dns.nameservers": ("list[str]", "nameservers in /etc/resolv.conf"),
