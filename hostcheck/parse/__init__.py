@@ -562,13 +562,20 @@ def _build_engine_running(view, facts, state):
         else:
             facts.missing(fact, "engine /info: no %s" % key)
     state["engine_root_dir"] = info["root_dir"]
-    for fact, path, parse in (("engine.containers", "/containers/json?all=1", engine.containers),
-                              ("engine.networks", "/networks", engine.networks),
-                              ("engine.images", "/images/json", engine.images)):
-        if isinstance(responses.get(path), list):
-            facts.set(fact, parse(responses))
-        else:
-            facts.missing(fact, "engine %s: not captured" % path)
+    container_list = None
+    if isinstance(responses.get("/containers/json?all=1"), list):
+        container_list = engine.containers(responses)
+        facts.set("engine.containers", container_list)
+    else:
+        facts.missing("engine.containers", "engine /containers/json?all=1: not captured")
+    if isinstance(responses.get("/networks"), list):
+        facts.set("engine.networks", engine.networks(responses, container_list))
+    else:
+        facts.missing("engine.networks", "engine /networks: not captured")
+    if isinstance(responses.get("/images/json"), list):
+        facts.set("engine.images", engine.images(responses))
+    else:
+        facts.missing("engine.images", "engine /images/json: not captured")
 
 
 def _build_daemon_json(view, facts):

@@ -164,8 +164,18 @@ def containers(responses):
     return result
 
 
-def networks(responses):
-    """/networks plus each /networks/{id} -> list of network dicts."""
+def networks(responses, container_list=None):
+    """/networks plus each /networks/{id} -> list of network dicts.
+
+    A network created with --subnet alone has no Gateway in its IPAM config (engine 20.10
+    picks the first address without recording it); the gateway its containers were given
+    (container inspect) fills that gap.
+    """
+    seen_gateways = {}
+    for container in container_list or []:
+        for endpoint in container.get("networks") or []:
+            if endpoint.get("network_id") and endpoint.get("gateway"):
+                seen_gateways.setdefault(endpoint["network_id"], set()).add(endpoint["gateway"])
     result = []
     for item in _list(responses.get("/networks")):
         if not isinstance(item, dict) or not _str(item.get("Id")):
@@ -181,6 +191,8 @@ def networks(responses):
                 subnets.append(conf["Subnet"])
             if _str(conf.get("Gateway")):
                 gateways.append(conf["Gateway"])
+        if not gateways:
+            gateways = sorted(seen_gateways.get(nid, ()))
         driver = _str(detail.get("Driver"))
         bridge = icc = None
         if driver == "bridge":

@@ -65,6 +65,8 @@ def parse_save(text):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith("[") and "] -A " in line:
+            line = line[line.index("]") + 1:].strip()  # iptables-save -c: "[pkts:bytes] -A ..."
         if line.startswith("*"):
             table = tables.setdefault(line[1:].strip(), {})
         elif table is None:

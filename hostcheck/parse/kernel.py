@@ -22,8 +22,7 @@ Sample output::
 import re
 
 _RELEASE = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
-_SET = re.compile(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
-_NOT_SET = re.compile(r"^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$")
+_NAME_OK = re.compile(r"CONFIG_[A-Za-z0-9_]+$").match
 
 
 def normalise_release(release):
@@ -59,20 +58,21 @@ def parse_config(text):
     config = {}
     if not isinstance(text, str):
         return config
+    # str methods, not regexes: a distribution config has ~10,000 lines.
     for raw in text.splitlines():
         line = raw.strip()
-        if not line:
-            continue
-        match = _SET.match(line)
-        if match:
-            value = match.group(2).strip()
+        if line.startswith("CONFIG_"):
+            name, sep, value = line.partition("=")
+            if not sep or not _NAME_OK(name):
+                continue
+            value = value.strip()
             if len(value) >= 2 and value[0] == value[-1] == '"':
                 value = value[1:-1]
-            config[match.group(1)] = value
-            continue
-        match = _NOT_SET.match(line)
-        if match:
-            config[match.group(1)] = "n"
+            config[name] = value
+        elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
+            name = line[2:-len(" is not set")].strip()
+            if _NAME_OK(name):
+                config[name] = "n"
     return config
 
 

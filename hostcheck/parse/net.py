@@ -16,8 +16,6 @@ Sample output::
 
 import ipaddress
 import json
-import socket
-import struct
 
 
 def _load_json_list(text):
@@ -75,7 +73,8 @@ def parse_ip_addr(text):
 
 def _hex_ipv4(value):
     # /proc/net/route prints addresses as host-order (little-endian on x86/arm) hex words.
-    return socket.inet_ntoa(struct.pack("<I", int(value, 16)))
+    number = int(value, 16)
+    return str(ipaddress.IPv4Address(int.from_bytes(number.to_bytes(4, "little"), "big")))
 
 
 def parse_proc_route(text):
@@ -90,7 +89,7 @@ def parse_proc_route(text):
         try:
             dest, gateway, mask = _hex_ipv4(words[1]), _hex_ipv4(words[2]), _hex_ipv4(words[7])
             metric = int(words[6])
-        except (ValueError, struct.error):
+        except (ValueError, OverflowError):
             continue
         if dest == "0.0.0.0" and mask == "0.0.0.0":
             dst = "default"

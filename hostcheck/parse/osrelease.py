@@ -77,6 +77,27 @@ def identify(files):
         text = files.get(path)
         if isinstance(text, str):
             present[path] = text
+    try:
+        info = _read_with_distro(distro, present)
+    except ValueError:
+        # distro's shlex raises on an unbalanced quote (a truncated or hand-edited file):
+        # drop such lines and read what is left.
+        info = _read_with_distro(distro, {p: _balanced_lines(t) for p, t in present.items()})
+    info["sources"] = sorted(present)
+    _apply_vendor_knowledge(info, present)
+    return info
+
+
+def _balanced_lines(text):
+    kept = []
+    for line in text.splitlines():
+        bare = line.replace("\\\\", "").replace('\\"', "").replace("\\'", "")
+        if bare.count('"') % 2 == 0 and bare.count("'") % 2 == 0:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def _read_with_distro(distro, present):
     with tempfile.TemporaryDirectory(prefix="hostcheck-os-") as root:
         for path, text in present.items():
             target = os.path.join(root, path.lstrip("/"))
@@ -97,8 +118,6 @@ def identify(files):
             "platform_id": os_release.get("platform_id"),
             "release_file_name": distro_release.get("name"),
         }
-    info["sources"] = sorted(present)
-    _apply_vendor_knowledge(info, present)
     return info
 
 

@@ -79,7 +79,12 @@ def parse_runc_version(stdout):
     for line in stdout.splitlines():
         line = line.strip()
         if line.startswith("runc version "):
-            result["version"] = line[len("runc version "):].strip() or None
+            rest = line[len("runc version "):].strip()
+            if rest.startswith("spec:"):
+                # A `go get` build prints no version at all: "runc version spec: 1.0.0".
+                result["spec"] = rest[len("spec:"):].strip() or None
+            else:
+                result["version"] = rest or None
         else:
             key, sep, value = line.partition(":")
             key = key.strip().lower()

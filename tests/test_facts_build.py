@@ -1,0 +1,222 @@
+"""build_facts on real captures (this machine with Docker, the same host without Docker),
+on junk, and the contract that every fact it produces has the type FACTS declares."""
+
+import copy
+import json
+import random
+import time
+
+import pytest
+
+from hostcheck.facts import FACTS, Facts
+from hostcheck.parse import build_facts
+from test_parse_sources import CAPTURES
+
+TYPES = {"str": str, "int": int, "bool": bool, "float": float, "list": list, "dict": dict,
+         "list[dict]": list, "list[str]": list}
+
+
+def load(name):
+    return json.loads((CAPTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def machine():
+    return load("debian12-this-machine.json")
+
+
+@pytest.fixture(scope="module")
+def no_docker():
+    return load("debian12-no-docker.json")
+
+
+def assert_contract(facts):
+    """Every registered fact is known or unknown-with-a-reason; known values have their type."""
+    assert isinstance(facts, Facts)
+    for name, value in facts.values.items():
+        assert name in FACTS, "unregistered fact %s" % name
+        kind = FACTS[name][0]
+        expected = TYPES[kind]
+        assert isinstance(value, expected), "%s is %r, FACTS says %s" % (name, value, kind)
+        if expected is int:
+            assert not isinstance(value, bool), name
+        if kind == "list[str]":
+            assert all(isinstance(v, str) for v in value), name
+        if kind == "list[dict]":
+            assert all(isinstance(v, dict) for v in value), name
+    for name in FACTS:
+        assert facts.known(name) or facts.unknown.get(name), "%s neither known nor explained" % name
+        if not facts.known(name):
+            assert isinstance(facts.unknown[name], str) and facts.unknown[name].strip()
+    json.dumps(facts.to_dict())  # the report carries them as JSON
+
+
+def test_this_machine(machine):
+    facts = build_facts(machine)
+    assert_contract(facts)
+    v = facts.values
+    assert (v["os.id"], v["os.family"], v["os.package_manager"]) == ("debian", "debian", "apt")
+    assert (v["arch.machine"], v["arch.platform"], v["arch.page_size"]) == ("x86_64", "linux/amd64", 4096)
+    assert v["kernel.version"] == "6.18.44"
+    assert v["kernel.config_source"] == "/proc/config.gz"
+    assert v["kernel.modules_supported"] is False          # CONFIG_MODULES unset: not an error
+    assert v["binfmt.mounted"] is False and v["binfmt.entries"] == []
+    assert v["engine.state"] == "running"
+    assert v["runtimes.dockerd.version"] == "20.10.24+dfsg1"   # from the engine's Components
+    assert v["runtimes.runc.commit"] == "1.1.5+ds1-1+deb12u1"
+    assert "CVE-2024-21626" in v["runtimes.runc.changelog_cves"]
+    assert v["iptables.backend"] == "nf_tables"
+    assert "nat/DOCKER" in v["iptables.chains"]
+    assert "172.17.0.0/16" in v["iptables.masquerade_sources"]
+    assert v["cgroup.mode"] == "hybrid"
+    assert v["engine.iptables"] is True                       # no daemon.json: default
+    assert "daemon.config" in facts.unknown
+    assert v["docker.socket.mode"] == "0660"
+    assert v["storage.root_total_bytes"] > v["storage.root_free_bytes"] > 0
+    assert "dockerd" in v["processes.names"]
+    names = {c["name"] for c in v["engine.containers"]}
+    assert {"hc-web", "hc-exit", "hc-arm", "hc-sleep"} <= names
+    assert v["firewalld.state"] == "not_running"
+    # sysctl files: known, or unknown with the capture's reason (this capture version hit ENOMEM).
+    for name in ("sysctl.ip_forward", "sysctl.bridge_nf_call_iptables"):
+        assert facts.known(name) or "/proc/sys/net/" in facts.reason(name)
+
+
+def test_host_without_docker(no_docker):
+    facts = build_facts(no_docker)
+    assert_contract(facts)
+    assert facts.get("engine.state") == "not_installed"
+    assert facts.reason("engine.containers").startswith("Docker is not installed")
+    assert facts.reason("runtimes.runc.version") == "runc --version: not_found"
+    assert facts.get("runtimes.installed") == []
+    assert facts.get("docker.client.podman_shim") is False
+    assert facts.get("iptables.chains") == []
+    assert facts.get("engine.iptables") is True
+    assert "not_found" in facts.reason("runtimes.runc.changelog_cves")
+    # readiness facts are judged as usual
+    assert facts.get("arch.platform") == "linux/amd64" and facts.get("kernel.version")
+
+
+def test_engine_not_running_but_installed(machine):
+    capture = copy.deepcopy(machine)
+    capture["docker"] = {"endpoint": "unix:///var/run/docker.sock", "responses": {}, "error": "not_found"}
+    facts = build_facts(capture)
+    assert facts.get("engine.state") == "not_running"       # dockerd --version ran
+    assert facts.reason("engine.version") == "Docker engine not running"
+    # this capture skipped `runc --version` because the engine answered; without the engine
+    # the reason says so instead of inventing a version
+    assert facts.reason("runtimes.runc.version") == "runc --version: skipped (engine /version)"
+    assert facts.get("runtimes.crun.version") == "1.8.1"
+
+
+def test_reasons_name_source_and_code(machine):
+    capture = copy.deepcopy(machine)
+    capture["privileges"] = {"uid": 1000, "euid": 1000, "groups": [1000]}
+    capture["commands"]["iptables-save"] = {"argv": ["iptables-save"], "error": "permission_denied"}
+    capture["commands"]["runc --version"] = {"argv": ["runc", "--version"], "error": "skipped",
+                                             "detail": "engine /version"}
+    capture["files"]["/proc/config.gz"] = {"error": "not_found"}
+    capture["files"]["/proc/modules"] = {"error": "not_found"}
+    capture["files"]["/etc/docker/daemon.json"] = {"content": '{"iptables": false,}'}
+    capture["files"]["/proc/sys/net/bridge/bridge-nf-call-iptables"] = {"error": "not_found"}
+    facts = build_facts(capture)
+    assert facts.reason("iptables.tables") == "iptables-save: permission_denied (needs root)"
+    assert facts.get("runtimes.runc.version") == "1.1.5+ds1"   # engine Components fill a skipped run
+    assert facts.reason("kernel.config").startswith("/proc/config.gz and /boot/config-6.18.44-fc-v595: not_found") \
+        or facts.reason("kernel.config").startswith("/proc/config.gz: not_found")
+    assert "invalid JSON" in facts.reason("daemon.config")
+    assert "invalid JSON" in facts.reason("engine.iptables")
+    assert facts.reason("sysctl.bridge_nf_call_iptables") == "br_netfilter not loaded (file absent)"
+    assert facts.get("privileges.root") is False
+    assert_contract(facts)
+
+
+JUNK = [None, 0, "", "x", [], {}, 3.5, True, {"format": "hostcheck.capture/v1"},
+        {"files": None, "dirs": 5, "commands": [], "docker": "x", "uname": [], "privileges": "root"},
+        {"files": {"/etc/os-release": 5, "/proc/mounts": {"content": None}, "/proc/cpuinfo": {"error": 7}}},
+        {"commands": {"runc --version": {"rc": "0"}, "iptables-save": {"rc": 0, "stdout": None},
+                      "docker --version": {"rc": True, "stdout": 1}}},
+        {"docker": {"error": None, "responses": {"/version": [], "/info": "x",
+                                                 "/containers/json?all=1": [1, None, {"Id": 5}, {"Id": "a"}],
+                                                 "/networks": [{"Id": "n", "IPAM": {"Config": [None, 1]}}],
+                                                 "/images/json": [{"Id": "i", "RepoTags": None}]}}},
+        {"uname": {"machine": 5, "release": None}, "stat": {"/var/run/docker.sock": {"mode": 660}},
+         "statvfs": {"/var/lib/docker": {"free_bytes": "1"}}, "processes": {"items": [None, 1, {"name": 2}]}},
+        {"dirs": {"/proc/sys/fs/binfmt_misc": {"entries": [None, "qemu-x", 3]}},
+         "files": {"/proc/sys/fs/binfmt_misc/qemu-x": {"content": "enabled\nmagic 7f\noffset x\n"}}},
+        ]
+
+
+@pytest.mark.parametrize("capture", JUNK, ids=range(len(JUNK)))
+def test_junk_never_raises(capture):
+    assert_contract(build_facts(capture))
+
+
+def _mutations(doc, rng, count):
+    """Replace `count` random nodes of a copy of `doc` with junk of another type."""
+    doc = copy.deepcopy(doc)
+    junk = [None, 0, -1, "", "garbage\x00", [], {}, True, 1e308, {"error": "timeout"}]
+    for _ in range(count):
+        node, key = None, None
+        current = doc
+        for _depth in range(rng.randint(1, 5)):
+            if isinstance(current, dict) and current:
+                key = rng.choice(sorted(current, key=str))
+            elif isinstance(current, list) and current:
+                key = rng.randrange(len(current))
+            else:
+                break
+            node, current = current, current[key]
+        if node is not None:
+            node[key] = rng.choice(junk)
+    return doc
+
+
+def test_fuzzed_real_capture_never_raises(machine):
+    rng = random.Random(20261129)
+    for _ in range(150):
+        assert_contract(build_facts(_mutations(machine, rng, rng.randint(1, 8))))
+
+
+def test_truncated_texts(machine):
+    capture = copy.deepcopy(machine)
+    for entry in capture["files"].values():
+        if isinstance(entry, dict) and isinstance(entry.get("content"), str):
+            entry["content"] = entry["content"][: len(entry["content"]) // 2]
+    for entry in capture["commands"].values():
+        if isinstance(entry.get("stdout"), str):
+            entry["stdout"] = entry["stdout"][: len(entry["stdout"]) // 3]
+    assert_contract(build_facts(capture))
+
+
+def _with_containers(machine, count):
+    """The real capture with `count` containers: copies of its real container bodies, new ids."""
+    capture = copy.deepcopy(machine)
+    responses = capture["docker"]["responses"]
+    listed = responses["/containers/json?all=1"]
+    bodies = [(item, responses.get("/containers/%s/json" % item["Id"])) for item in listed]
+    new_list = []
+    for n in range(count):
+        item, body = bodies[n % len(bodies)]
+        cid = "%064x" % (n + 1)
+        item = dict(item, Id=cid, Names=["/bench-%d" % n])
+        new_list.append(item)
+        if body:
+            responses["/containers/%s/json" % cid] = dict(body, Id=cid, Name="/bench-%d" % n)
+    responses["/containers/json?all=1"] = new_list
+    return capture
+
+
+def test_500_containers_well_under_50ms(machine):
+    capture = _with_containers(machine, 500)
+    build_facts(capture)  # warm: lazy imports (distro) are paid once per process
+    best = min(_timed(build_facts, capture) for _ in range(5))
+    facts = build_facts(capture)
+    assert len(facts.get("engine.containers")) == 500
+    assert best < 0.050, "build_facts took %.1f ms on 500 containers" % (best * 1000)
+
+
+def _timed(func, arg):
+    start = time.perf_counter()
+    func(arg)
+    return time.perf_counter() - start
