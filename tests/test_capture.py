@@ -132,6 +132,22 @@ def test_autofs_binfmt_is_left_alone(monkeypatch):
     assert not [p for p in touched if p.startswith(core.BINFMT_DIR)]
 
 
+def test_socket_tables_read_once_per_network_namespace(monkeypatch):
+    reads = []
+    real_read = core.read_text
+    monkeypatch.setattr(core, "read_text", lambda p, **kw: reads.append(p) or real_read(p, **kw))
+    capture = core.Capture(timeout=2.0)
+    capture.socket_tables()               # the host
+    capture.socket_tables(os.getpid())    # a "container" in the host's namespace
+    capture.wait()
+    files = capture.sections["files"]
+    for name in core.SOCKET_TABLES:
+        mine = "/proc/%d/net/%s" % (os.getpid(), name)
+        assert files[mine] == files["/proc/net/" + name]
+        assert "content" in files[mine]
+    assert len(reads) == len(core.SOCKET_TABLES)
+
+
 def test_log_lines_kept_are_only_the_known_failures():
     lines = [
         "exec /bin/uname: exec format error",

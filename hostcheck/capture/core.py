@@ -37,7 +37,7 @@ FILES = RELEASE_FILES + (
     "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding",
     "/proc/sys/net/bridge/bridge-nf-call-iptables", "/proc/sys/net/bridge/bridge-nf-call-ip6tables",
     "/proc/sys/user/max_user_namespaces",
-    "/proc/net/route", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6",
+    "/proc/net/route",
     "/etc/resolv.conf", "/run/systemd/resolve/resolv.conf",
     "/etc/docker/daemon.json", "/etc/sysconfig/docker", "/etc/default/docker",
     "/lib/systemd/system/docker.service", "/usr/lib/systemd/system/docker.service",
@@ -48,6 +48,7 @@ FILES = RELEASE_FILES + (
 # Directories listed (names only); *.conf files in the docker drop-in directory are read too.
 DIRS = ("/etc/binfmt.d", "/usr/lib/binfmt.d", "/var/lib/binfmts")
 DOCKER_DROPINS = "/etc/systemd/system/docker.service.d"
+SOCKET_TABLES = ("tcp", "tcp6", "udp", "udp6")
 STAT_PATHS = (
     "/var/run/docker.sock", "/run/containerd/containerd.sock",
     # LoongArch: the old-world (ABI 1.0) and new-world (ABI 2.0) dynamic loaders.
@@ -58,8 +59,9 @@ STAT_PATHS = (
 ENGINE_VERSION_COMMANDS = (("dockerd", "--version"), ("containerd", "--version"), ("runc", "--version"))
 FIREWALL_COMMANDS = (("firewall-cmd", "--state"), ("firewall-cmd", "--get-active-zones"))
 ROOT_ONLY = frozenset(("iptables-save", "ip6tables-save", "iptables-legacy-save", "iptables-nft-save"))
+# Slowest first (Go binaries take tens of ms to start): they bound the capture's wall time.
 COMMANDS = (
-    ("docker", "--version"), ("crun", "--version"), ("podman", "--version"),
+    ("podman", "--version"), ("docker", "--version"), ("crun", "--version"),
     ("iptables", "--version"), ("iptables-save",), ("ip6tables-save",),
     ("iptables-legacy-save",), ("iptables-nft-save",),
     ("ip", "-j", "addr"), ("ip", "-j", "route"), ("ip", "-j", "-6", "route"),
@@ -71,13 +73,13 @@ RUNC_DEB_CHANGELOG = "/usr/share/doc/runc/changelog.Debian.gz"
 ENGINE_LISTS = ("/version", "/info", "/containers/json?all=1", "/networks", "/images/json")
 LOG_TAIL = 50
 # Log lines worth keeping (nothing else leaves the host): failures at exec and page size.
-_LOG_PATTERNS = (
-    re.compile(r"exec format error", re.I),
-    re.compile(r"exec.*no such file or directory|no such file or directory.*exec", re.I),
-    re.compile(r"Unsupported system page size", re.I),
-    re.compile(r"exec.*permission denied|permission denied.*exec", re.I),
+LOG_PATTERNS = (
+    r"exec format error",
+    r"exec.*no such file or directory|no such file or directory.*exec",
+    r"Unsupported system page size",
+    r"exec.*permission denied|permission denied.*exec",
 )
-_PERMISSION_HINT = re.compile(r"permission denied|you must be root|operation not permitted", re.I)
+_PERMISSION_HINT = r"permission denied|you must be root|operation not permitted"
 
 
 def _error_code(exc):
@@ -158,8 +160,8 @@ def binfmt_state(mounts_text):
 
 
 def matching_log_lines(text):
-    return [line.rstrip("\r") for line in text.split("\n")
-            if line.strip() and any(p.search(line) for p in _LOG_PATTERNS)]
+    pattern = re.compile("|".join("(?:%s)" % p for p in LOG_PATTERNS), re.IGNORECASE)
+    return [line.rstrip("\r") for line in text.split("\n") if pattern.search(line)]
 
 
 class _Lane(object):
@@ -174,6 +176,8 @@ class _Lane(object):
         self.idle = 0
 
     def push(self, task):
+        # `idle` counts waiting workers minus queued tasks; a new worker starts only when
+        # none is free and the lane is not full.
         with self.lock:
             start = self.idle == 0 and self.workers < self.size
             if start:
@@ -182,9 +186,22 @@ class _Lane(object):
                 self.idle -= 1  # one idle worker will take it
         self.queue.put(task)
         if start:
-            thread = threading.Thread(target=self._work, name="hostcheck-" + self.name)
-            thread.daemon = True  # a probe stuck past the deadline must not keep us alive
-            thread.start()
+            self._start_thread()
+
+    def start_workers(self, count):
+        """Start up to `count` idle workers before a burst of pushes: Thread.start() waits for
+        the new thread to run, which is slow once other workers hold the GIL (fork)."""
+        with self.lock:
+            count = min(count, self.size - self.workers)
+            self.workers += count
+            self.idle += count
+        for _ in range(count):
+            self._start_thread()
+
+    def _start_thread(self):
+        thread = threading.Thread(target=self._work, name="hostcheck-" + self.name)
+        thread.daemon = True  # a probe stuck past the deadline must not keep us alive
+        thread.start()
 
     def _work(self):
         while True:
@@ -207,11 +224,13 @@ class Capture(object):
         self.pending = {}
         self.next_id = 0
         self.processes_live = set()
-        self.lanes = {"io": _Lane("io", 3), "cmd": _Lane("cmd", 8), "engine": _Lane("engine", 6)}
+        self.lanes = {"io": _Lane("io", 4), "cmd": _Lane("cmd", 8), "engine": _Lane("engine", 6)}
         self.sections = {"files": {}, "dirs": {}, "commands": {}, "stat": {}, "statvfs": {}}
         self.docker = {"endpoint": None, "responses": {}, "logs": {}, "errors": {}, "error": None}
         self.extra = {}
         self.engine = None
+        self.held = []  # the first burst of tasks, queued until release()
+        self.netns_tables = {}  # (network namespace, table) -> the one read of it
 
     # ------------------------------------------------------------ bookkeeping
     def put(self, section, key, value):
@@ -249,7 +268,18 @@ class Capture(object):
                     self.pending.pop(task_id, None)
                     self.cond.notify_all()
 
-        self.lanes[lane].push(task)
+        if self.held is not None:
+            self.held.append((lane, task))
+        else:
+            self.lanes[lane].push(task)
+
+    def release(self):
+        """Start the workers the first burst needs, then hand them its tasks."""
+        held, self.held = self.held, None
+        for name, lane in self.lanes.items():
+            lane.start_workers(sum(1 for lane_name, _ in held if lane_name == name))
+        for lane_name, task in held:
+            self.lanes[lane_name].push(task)
 
     def remaining(self):
         return max(self.deadline - time.monotonic(), 0.01)
@@ -258,6 +288,8 @@ class Capture(object):
         return min(self.timeout, self.remaining())
 
     def wait(self):
+        if self.held is not None:
+            self.release()
         with self.cond:
             while self.pending:
                 left = self.deadline - time.monotonic()
@@ -293,7 +325,7 @@ class Capture(object):
     def _run(self, key, argv, max_output):
         record = run_command(argv, timeout=self.probe_timeout(), path=self.path, max_output=max_output,
                              on_start=self._track)
-        if argv[0] in ROOT_ONLY and record.get("rc") and _PERMISSION_HINT.search(record.get("stderr", "")):
+        if argv[0] in ROOT_ONLY and record.get("rc") and re.search(_PERMISSION_HINT, record.get("stderr", ""), re.I):
             record = {"argv": list(argv), "error": "permission_denied",
                       "detail": record["stderr"].strip().splitlines()[0][:200]}
         self.put("commands", key, record)
@@ -309,8 +341,12 @@ class Capture(object):
         self.put("commands", " ".join(argv), {"argv": list(argv), "error": code, "detail": detail})
 
     # ------------------------------------------------------------ host
+    def process_probes(self):
+        self.submit("io", ("extra", "processes", {"error": "timeout"}), self._processes)
+
     def host_probes(self, mounts):
         self.put("files", "/proc/mounts", mounts)
+        self.socket_tables()
         for path in FILES:
             self.file(path)
         self.submit("io", ("files", "/proc/config.gz", {"error": "timeout"}), self._kernel_config)
@@ -321,7 +357,32 @@ class Capture(object):
         for path in STAT_PATHS:
             self.put("stat", path, stat_path(path))
         self._binfmt(mounts.get("content", ""))
-        self.submit("io", ("extra", "processes", {"error": "timeout"}), self._processes)
+
+    def socket_tables(self, pid=None):
+        """/proc/[pid/]net/{tcp,tcp6,udp,udp6}: the host's, or a container's network namespace.
+
+        Reading a tcp table walks the kernel's whole established-connection hash (about
+        4 ms with 262144 buckets, whatever the namespace holds), so each namespace is read
+        once: containers sharing one (pods, --network host, container:ID) get the same text.
+        """
+        base = "/proc/net/" if pid is None else "/proc/%d/net/" % pid
+        try:
+            namespace = os.readlink("/proc/self/ns/net" if pid is None else "/proc/%d/ns/net" % pid)
+        except OSError:
+            namespace = base  # no way to tell: read this one on its own
+        for name in SOCKET_TABLES:
+            self.submit("io", ("files", base + name, {"error": "timeout"}),
+                        self._read_socket_table, base + name, (namespace, name))
+
+    def _read_socket_table(self, path, slot_key):
+        with self.cond:
+            slot = self.netns_tables.get(slot_key)
+            if slot is None:
+                slot = self.netns_tables[slot_key] = {"lock": threading.Lock(), "record": None}
+        with slot["lock"]:
+            if slot["record"] is None or "error" in slot["record"]:  # e.g. that process exited
+                slot["record"] = read_text(path)
+        self.put("files", path, dict(slot["record"]))
 
     def _list(self, path):
         self.put("dirs", path, list_dir(path))
@@ -394,11 +455,17 @@ class Capture(object):
         except OSError:
             pids = []
         for pid in sorted(pids):
+            # os.open/os.read: a host may run thousands of processes, file objects cost more.
             try:
-                with open("/proc/%d/comm" % pid, "rb") as handle:
-                    name = handle.read().decode("utf-8", "replace").rstrip("\n")
+                fd = os.open("/proc/%d/comm" % pid, os.O_RDONLY)
+            except OSError:
+                continue  # gone meanwhile
+            try:
+                name = os.read(fd, 64).decode("utf-8", "replace").rstrip("\n")
             except OSError:
                 continue
+            finally:
+                os.close(fd)
             items.append({"pid": pid, "name": name})
         self.put("extra", "processes", {"source": "proc", "items": items})
         self._firewall(any(_is_firewalld(item["name"], lambda p=item["pid"]: _proc_cmdline(p))
@@ -527,8 +594,7 @@ class Capture(object):
         container_id = body.get("Id") or path.split("/")[2]
         pid = state.get("Pid") or 0
         if state.get("Running") and pid > 0:
-            for name in ("tcp", "tcp6", "udp", "udp6"):
-                self.file("/proc/%d/net/%s" % (pid, name))
+            self.socket_tables(pid)
         resolv = body.get("ResolvConfPath")
         if resolv:
             self.file(resolv)
@@ -604,7 +670,10 @@ def take(timeout=5.0, redact=False):
     """Capture this host; returns the capture document (a dict). Never changes the host."""
     capture = Capture(timeout)
     mounts = read_text("/proc/mounts")
+    # The slow starters first: engine lists, the process scan (firewall-cmd waits on it),
+    # the commands; file reads are quick and go last.
     capture.engine_probes()
+    capture.process_probes()
     capture.run_commands()
     capture.host_probes(mounts)
     capture.wait()

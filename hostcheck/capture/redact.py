@@ -14,8 +14,6 @@ pseudonymise(doc)   -- `--redact`: hostnames and MAC addresses become consistent
 Both walk any JSON value (a capture or a report) and return a new one. Standard library only.
 """
 
-import hashlib
-import hmac
 import os
 import re
 
@@ -32,8 +30,18 @@ _JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"(\s*:\s*)"((?:[^"\\\n]|\\.)*)"')
 _ASSIGNMENT = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*)([ \t]*=[ \t]*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)")
 
 
+_secret_keys = {}
+# Files written by the kernel or shipped by packages: no user secrets, and the largest
+# texts of a capture (/proc/config.gz, changelogs) -- not worth a scan.
+_NO_SECRET_FILES = ("/proc/", "/sys/", "/usr/share/doc/")
+
+
 def is_secret_key(key):
-    return bool(_SECRET_KEY.search(key))
+    # Memoised: an engine answer repeats the same few hundred keys thousands of times.
+    verdict = _secret_keys.get(key)
+    if verdict is None:
+        verdict = _secret_keys[key] = bool(_SECRET_KEY.search(key))
+    return verdict
 
 
 def scrub_text(text):
@@ -81,6 +89,8 @@ def scrub_secrets(obj, _key=None):
             elif (isinstance(key, str) and is_secret_key(key) and value is not None
                   and not isinstance(value, (bool, dict, list))):
                 out[key] = REDACTED
+            elif isinstance(key, str) and key.startswith(_NO_SECRET_FILES) and isinstance(value, dict):
+                out[key] = dict(value)  # kernel tables and package docs: nothing to scrub, and large
             else:
                 out[key] = scrub_secrets(value, key)
         return out
@@ -102,18 +112,27 @@ _COMMON_WORDS = frozenset(
     "localhost localdomain debian ubuntu centos fedora rhel redhat rocky alma kylin openeuler "
     "uos deepin linux docker podman containerd server host node master worker default "
     "none bridge local".split())
-_HEX_NET_FILE = re.compile(r"^/proc/(\d+/)?net/(tcp6?|udp6?|raw6?|udplite6?)$")
-_ROUTE_FILE = re.compile(r"^/proc/(\d+/)?net/route$")
+_patterns = {}
 
-_ADDRESS = re.compile(
-    # MAC-48
-    r"(?P<mac>(?<![0-9A-Fa-f:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![0-9A-Fa-f:]))"
-    # IPv6 candidates (validated later), optional zone and prefix length
-    r"|(?P<v6>(?<![\w:.])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]+(?:\d{1,3}(?:\.\d{1,3}){3})?)"
-    r"(?P<v6zone>%[\w.-]+)?(?P<v6len>/\d{1,3})?(?![\w:]|\.\d)"
-    # IPv4 dotted quad, optional prefix length
-    r"|(?P<v4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3})(?P<v4len>/\d{1,2})?(?![\w]|\.\d)")
-_HEX_ENDPOINT = re.compile(r"(?<![0-9A-Fa-f])([0-9A-F]{32}|[0-9A-F]{8}):([0-9A-F]{4})(?![0-9A-Fa-f])")
+
+def _compiled():
+    """The pseudonymiser's patterns, compiled on first use (the capture alone needs none)."""
+    if not _patterns:
+        _patterns.update(
+            hex_net_file=re.compile(r"^/proc/(\d+/)?net/(tcp6?|udp6?|raw6?|udplite6?)$"),
+            route_file=re.compile(r"^/proc/(\d+/)?net/route$"),
+            address=re.compile(
+                # MAC-48
+                r"(?P<mac>(?<![0-9A-Fa-f:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![0-9A-Fa-f:]))"
+                # IPv6 candidates (validated later), optional zone and prefix length
+                r"|(?P<v6>(?<![\w:.])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]+(?:\d{1,3}(?:\.\d{1,3}){3})?)"
+                r"(?P<v6zone>%[\w.-]+)?(?P<v6len>/\d{1,3})?(?![\w:]|\.\d)"
+                # IPv4 dotted quad, optional prefix length
+                r"|(?P<v4>(?<![\w.])\d{1,3}(?:\.\d{1,3}){3})(?P<v4len>/\d{1,2})?(?![\w]|\.\d)"),
+            hex_endpoint=re.compile(r"(?<![0-9A-Fa-f])([0-9A-F]{32}|[0-9A-F]{8}):([0-9A-F]{4})(?![0-9A-Fa-f])"),
+        )
+    return _patterns
+
 
 # IPv4 blocks whose leading bits are kept (so a private address stays private); others
 # keep their first octet. None = left unchanged altogether.
@@ -151,6 +170,10 @@ class Pseudonymiser(object):
     """Consistent pseudonyms for one document (or one run); `key` defaults to os.urandom."""
 
     def __init__(self, key=None, hostnames=(), domains=()):
+        import hashlib
+        import hmac
+        self._hmac, self._sha256 = hmac, hashlib.sha256
+        self.patterns = _compiled()
         self.key = key if key is not None else os.urandom(32)
         self._bits = {}
         self._ipv4 = {}
@@ -170,7 +193,7 @@ class Pseudonymiser(object):
         self._names_lower = dict((n.lower(), t) for n, t in self.names.items())
 
     def _digest(self, label, text):
-        return hmac.new(self.key, (label + "\0" + text).encode("utf-8"), hashlib.sha256).hexdigest()
+        return self._hmac.new(self.key, (label + "\0" + text).encode("utf-8"), self._sha256).hexdigest()
 
     def _add_name(self, name, kind):
         name = (name or "").strip().rstrip(".")
@@ -190,7 +213,7 @@ class Pseudonymiser(object):
         bit = self._bits.get(cache_key)
         if bit is None:
             message = ("%d/%d/%x" % (nbits, depth, prefix)).encode("ascii")
-            bit = hmac.new(self.key, message, hashlib.sha256).digest()[0] & 1
+            bit = self._hmac.new(self.key, message, self._sha256).digest()[0] & 1
             self._bits[cache_key] = bit
         return bit
 
@@ -235,7 +258,7 @@ class Pseudonymiser(object):
         if self._name_re is not None:
             value = self._name_re.sub(lambda m: self._names_lower[m.group(1).lower()], value)
         if any(ch in value for ch in ".:"):
-            value = _ADDRESS.sub(self._address_match, value)
+            value = self.patterns["address"].sub(self._address_match, value)
         return value
 
     def _address_match(self, match):
@@ -280,7 +303,7 @@ class Pseudonymiser(object):
             value = int("".join(_swap32(address[i:i + 8]) for i in range(0, 32, 8)), 16)
             hexed = "%032X" % self.ipv6_int(value)
             return "".join(_swap32(hexed[i:i + 8]) for i in range(0, 32, 8)) + ":" + port
-        return _HEX_ENDPOINT.sub(endpoint, content)
+        return self.patterns["hex_endpoint"].sub(endpoint, content)
 
     def route_text(self, content):
         """/proc/net/route: Destination, Gateway and Mask columns are little-endian hex."""
@@ -309,9 +332,9 @@ class Pseudonymiser(object):
             for key, value in obj.items():
                 new_key = self.text(key) if isinstance(key, str) else key
                 if isinstance(key, str) and isinstance(value, dict) and isinstance(value.get("content"), str):
-                    if _HEX_NET_FILE.match(key):
+                    if self.patterns["hex_net_file"].match(key):
                         value = dict(value, content=self.hex_net_text(value["content"]))
-                    elif _ROUTE_FILE.match(key):
+                    elif self.patterns["route_file"].match(key):
                         value = dict(value, content=self.route_text(value["content"]))
                 out[new_key] = self.walk(value)
             return out
