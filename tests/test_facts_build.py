@@ -127,6 +127,7 @@ def test_reasons_name_source_and_code(machine):
     assert "invalid JSON" in facts.reason("daemon.config")
     assert "invalid JSON" in facts.reason("engine.iptables")
     assert facts.reason("sysctl.bridge_nf_call_iptables") == "br_netfilter not loaded (file absent)"
+    assert facts.get("sysctl.bridge_nf_present") is False
     assert facts.get("privileges.root") is False
     assert_contract(facts)
 

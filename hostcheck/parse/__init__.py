@@ -438,12 +438,18 @@ def _build_sysctl(view, facts, state):
         facts.set("sysctl.ip_forward", value)
     path = "/proc/sys/net/bridge/bridge-nf-call-iptables"
     value, reason = _read_int(view, path)
+    text, _ = view.file(path)
+    if text is not None:
+        facts.set("sysctl.bridge_nf_present", True)
     if value is not None:
         facts.set("sysctl.bridge_nf_call_iptables", value)
     elif view.file_code(path) == "not_found":
+        facts.set("sysctl.bridge_nf_present", False)
         facts.missing("sysctl.bridge_nf_call_iptables", "br_netfilter not loaded (file absent)")
     else:
         facts.missing("sysctl.bridge_nf_call_iptables", reason)
+    if not facts.known("sysctl.bridge_nf_present"):
+        facts.missing("sysctl.bridge_nf_present", reason)
 
 
 def _build_net(view, facts, state):
