@@ -137,3 +137,29 @@ def test_compile_command_reports_one_line_and_fails(tmp_path):
 def test_catalogue_json_is_deterministic():
     data = build_catalogue()
     assert dump_catalogue(data) == dump_catalogue(json.loads(dump_catalogue(data)))
+
+
+SPEC_IMAGE_VERDICTS = {"native": {"pass"}, "emulated": {"info", "warn"},
+                       "needs-remediation": {"fail"}, "impossible": {"fail"}}
+
+
+def test_image_tree_speaks_spec_verdicts():
+    tree = CATALOGUE.trees["image"]
+    for name, verdict in tree["verdicts"].items():
+        public = verdict.get("id", name)
+        assert verdict["status"] in SPEC_IMAGE_VERDICTS[public], name
+    covered = {case["expect"] for case in tree["cases"]}
+    assert set(SPEC_IMAGE_VERDICTS) <= covered
+
+
+@pytest.mark.parametrize("tree_id", sorted(CATALOGUE.trees))
+def test_tree_texts_are_bilingual_and_read_registered_facts(tree_id):
+    tree = CATALOGUE.trees[tree_id]
+    for path, text in _texts({k: v for k, v in tree.items() if k != "cases"}):
+        assert text["en"].strip() and text["zh"].strip(), path
+        for lang in ("en", "zh"):
+            for name in placeholders(text[lang]):
+                assert name == "why" or name in FACTS or name.startswith("subject."), (path, name)
+    for node in tree["nodes"].values():
+        for name in facts_read(node["when"]):
+            assert name in FACTS or name.startswith("subject."), name

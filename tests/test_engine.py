@@ -375,3 +375,11 @@ def test_tree_walk_unknown_branch_and_broken_tree():
     assert result["verdict"]["id"] == "emulated"
     broken = dict(TREE, root="nowhere")
     assert walk_tree(broken, FACTS, "x")["verdict"]["status"] == "error"
+
+
+def test_verdict_may_report_a_shared_public_id():
+    tree = dict(TREE, verdicts=dict(TREE["verdicts"], emulated={
+        "id": "native", "status": "warn", "text": {"en": "slow", "zh": "慢"}}))
+    facts = Facts({"kernel.version": "5.15.0"})
+    verdict = walk_tree(tree, facts, "x", extra={"subject.native": False})["verdict"]
+    assert (verdict["id"], verdict["status"]) == ("native", "warn")

@@ -8,11 +8,12 @@
 Importing this package is cheap (no YAML, no packaging): the catalogue is JSON.
 """
 
-from hostcheck.engine.cases import run_case, run_cases
+from hostcheck.engine.cases import run_case, run_cases, run_tree_case
 from hostcheck.engine.catalogue import Catalogue, load_catalogue
 from hostcheck.engine.rules import STATUS_RANK, STATUSES, judge, judge_rule, worst
 from hostcheck.engine.trees import walk_tree
 from hostcheck.engine.version import compare_versions, parse_version
 
 __all__ = ["Catalogue", "STATUSES", "STATUS_RANK", "compare_versions", "judge", "judge_rule",
-           "load_catalogue", "parse_version", "run_case", "run_cases", "walk_tree", "worst"]
+           "load_catalogue", "parse_version", "run_case", "run_cases", "run_tree_case", "walk_tree",
+           "worst"]

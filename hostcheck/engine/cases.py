@@ -7,6 +7,7 @@ substring the English evidence of some finding must contain).
 """
 
 from hostcheck.engine.rules import judge_rule, worst
+from hostcheck.engine.trees import walk_tree
 from hostcheck.facts import Facts
 
 
@@ -31,11 +32,40 @@ def run_case(rule, case, lang="en"):
     return problems, findings
 
 
+def run_tree_case(tree, case, lang="en"):
+    """Problems with one tree case and the walk.
+
+    Tree cases split `facts` into host facts and subject.* facts (given to the walk as
+    `extra`); `expect` is the verdict id, `status` optional, `path` the optional list of
+    "node=answer" steps, `evidence` a substring of the verdict text.
+    """
+    values = case.get("facts") or {}
+    host = dict((k, v) for k, v in values.items() if not k.startswith("subject."))
+    extra = dict((k, v) for k, v in values.items() if k.startswith("subject."))
+    result = walk_tree(tree, Facts(host, case.get("unknown") or {}), case.get("subject", "case"),
+                       lang, extra)
+    verdict, problems = result["verdict"], []
+    if verdict["id"] != case["expect"] or verdict["status"] == "error":
+        problems.append("expected verdict %s, got %s (%s)" % (case["expect"], verdict["id"], verdict["text"]))
+    if case.get("status") and verdict["status"] != case["status"]:
+        problems.append("expected status %s, got %s" % (case["status"], verdict["status"]))
+    walked = ["%s=%s" % (step["node"], step["answer"]) for step in result["path"]]
+    if case.get("path") and walked != case["path"]:
+        problems.append("expected path %s, got %s" % (case["path"], walked))
+    if case.get("evidence") and lang == "en" and case["evidence"] not in verdict["text"]:
+        problems.append("verdict text %r lacks %r" % (verdict["text"], case["evidence"]))
+    return problems, result
+
+
 def run_cases(catalogue, lang="en"):
-    """[(rule id, case name, problems)] for every case of every rule."""
+    """[(rule or tree id, case name, problems)] for every case of every rule and tree."""
     results = []
     for rule in catalogue.rules:
         for index, case in enumerate(rule.get("cases", ())):
             problems, _ = run_case(rule, case, lang)
             results.append((rule["id"], case.get("name") or "case %d" % (index + 1), problems))
+    for tree_id, tree in sorted(catalogue.trees.items()):
+        for index, case in enumerate(tree.get("cases", ())):
+            problems, _ = run_tree_case(tree, case, lang)
+            results.append((tree_id, case.get("name") or "case %d" % (index + 1), problems))
     return results

@@ -286,13 +286,26 @@ def _check_tree(tree, seen):
                 check.fail("%s.%s leads to %r, neither node nor verdict" % (what, answer, target))
     for name, verdict in verdicts.items():
         what = "verdict %s" % name
-        if not isinstance(verdict, dict) or set(verdict) - {"status", "text", "remediation"}:
+        if not isinstance(verdict, dict) or set(verdict) - {"id", "status", "text", "remediation"}:
             check.fail("%s has unknown keys" % what)
+        if "id" in verdict and not TREE_ID.match(str(verdict["id"])):
+            check.fail("%s: id %r is not lower-case words joined by '-'" % (what, verdict["id"]))
         check.status(verdict.get("status"), what)
         check.text(verdict.get("text"), "%s.text" % what)
         if "remediation" in verdict:
             check.remediation(verdict["remediation"], "%s.remediation" % what)
     _check_acyclic(check, tree["root"], nodes)
+    public_ids = {verdict.get("id", name) for name, verdict in verdicts.items()} | {"unknown"}
+    for index, case in enumerate(tree.get("cases") or []):
+        what = "case %s" % case.get("name", index + 1)
+        if not isinstance(case, dict) or set(case) - (CASE_KEYS | {"subject", "path", "status"}):
+            check.fail("%s has unknown keys" % what)
+        for name in case.get("facts") or {}:
+            check.fact(name, "%s fact" % what)
+        for name in case.get("unknown") or {}:
+            check.fact(name, "%s unknown" % what)
+        if case.get("expect") not in public_ids:
+            check.fail("%s expects %r, not a verdict id" % (what, case.get("expect")))
 
 
 def _check_acyclic(check, root, nodes):

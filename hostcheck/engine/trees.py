@@ -60,4 +60,7 @@ def _verdict(verdict_id, verdict, scope, lang, why):
     status = verdict["status"]
     text = render(pick(verdict.get("text"), lang), _lookup(scope, why), lang)
     remediation = None if status in _QUIET else _remedy(verdict.get("remediation"), scope, lang)
-    return {"id": verdict_id, "status": status, "text": text, "remediation": remediation}
+    # `id` lets two verdicts report one public id with different text or status
+    # (SPEC: `emulated` is info, or warn below the kernel floor).
+    return {"id": verdict.get("id", verdict_id), "status": status, "text": text,
+            "remediation": remediation}
