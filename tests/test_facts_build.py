@@ -221,3 +221,77 @@ def _timed(func, arg):
     start = time.perf_counter()
     func(arg)
     return time.perf_counter() - start
+
+
+# --- captures of other hosts, assembled from real texts of those systems -------------------
+
+from test_parse_sources import EXTERNAL, OUTPUTS  # noqa: E402
+
+
+def _text(path):
+    return {"content": path.read_text(encoding="utf-8")}
+
+
+def test_kylin_v10_kunpeng_64k_pages(machine):
+    """A Kylin V10 SP3 arm64 host: its release files, Kunpeng cpuinfo, kernel release and a
+    64 KiB page size, on top of this machine's capture (the rest)."""
+    capture = copy.deepcopy(machine)
+    capture["uname"].update(machine="aarch64", release="4.19.90-52.22.v2207.ky10.aarch64")
+    files = capture["files"]
+    for path in list(files):
+        if path.startswith("/etc/") and path.endswith(("-release", "_version")):
+            files[path] = {"error": "not_found"}
+    files["/etc/os-release"] = _text(EXTERNAL / "os/kylin-v10-sp3/etc/os-release")
+    files["/etc/kylin-release"] = _text(EXTERNAL / "os/kylin-v10-sp3/etc/kylin-release")
+    files["/proc/cpuinfo"] = _text(EXTERNAL / "cpuinfo/kunpeng920-ubuntu18.04.txt")
+    files["/proc/config.gz"] = {"error": "not_found"}
+    files["/boot/config-4.19.90-52.22.v2207.ky10.aarch64"] = {"error": "not_found"}
+    # /proc/modules lines of a CentOS 7 host (see test_parse_kernel.py)
+    files["/proc/modules"] = {"content": "br_netfilter 22256 0 - Live 0xffffffffc04e7000\n"
+                                         "bridge 151336 1 br_netfilter, Live 0xffffffffc04b5000\n"}
+    capture["commands"]["getconf PAGESIZE"] = {"argv": ["getconf", "PAGESIZE"], "rc": 0,
+                                               "stdout": "65536\n", "stderr": ""}
+    capture["commands"]["iptables --version"] = {"argv": ["iptables", "--version"], "rc": 0, "stderr": "",
+                                                 "stdout": (EXTERNAL / "iptables/kylin-v10-arm64-version.txt").read_text()}
+    facts = build_facts(capture)
+    assert_contract(facts)
+    v = facts.values
+    assert (v["os.id"], v["os.version"], v["os.service_pack"], v["os.family"]) == ("kylin", "V10", "SP3", "rhel")
+    assert (v["arch.platform"], v["arch.variant"], v["arch.page_size"]) == ("linux/arm64", "v8", 65536)
+    assert (v["cpu.vendor"], v["kernel.version"]) == ("HiSilicon", "4.19.90")
+    assert v["iptables.backend"] == "legacy"
+    assert facts.reason("kernel.config") == \
+        "/proc/config.gz and /boot/config-4.19.90-52.22.v2207.ky10.aarch64: not_found"
+    assert v["kernel.modules_supported"] is True
+    assert v["kernel.modules"] == ["br_netfilter", "bridge"]
+
+
+def test_loongarch_old_world(machine):
+    capture = copy.deepcopy(machine)
+    capture["uname"].update(machine="loongarch64", release="4.19.190-6.4.lns8.loongarch64")
+    capture["files"]["/proc/cpuinfo"] = _text(EXTERNAL / "cpuinfo/loongson-3a5000-loongnix20-oldworld.txt")
+    facts = build_facts(capture)
+    assert (facts.get("arch.platform"), facts.get("arch.loongarch_world"), facts.get("cpu.vendor")) == \
+        ("linux/loong64", "old", "Loongson")
+    assert_contract(facts)
+
+
+def test_binfmt_registered_entries(machine):
+    """binfmt_misc mounted with the qemu entries update-binfmts registered on this machine."""
+    capture = copy.deepcopy(machine)
+    recorded = OUTPUTS / "debian12-binfmt"
+    files = capture["files"]
+    files["/proc/mounts"] = {"content": files["/proc/mounts"]["content"]
+                             + (recorded / "proc_mounts_binfmt_lines.txt").read_text()}
+    names = ["qemu-aarch64", "qemu-arm", "qemu-s390x"]
+    capture["dirs"]["/proc/sys/fs/binfmt_misc"] = {"entries": sorted(names + ["register", "status"])}
+    files["/proc/sys/fs/binfmt_misc/status"] = _text(recorded / "status")
+    files["/proc/sys/fs/binfmt_misc/qemu-aarch64"] = _text(recorded / "qemu-aarch64")
+    files["/proc/sys/fs/binfmt_misc/qemu-arm"] = _text(recorded / "qemu-arm")
+    files["/proc/sys/fs/binfmt_misc/qemu-s390x"] = _text(recorded / "qemu-s390x.disabled")
+    facts = build_facts(capture)
+    assert_contract(facts)
+    assert (facts.get("binfmt.mounted"), facts.get("binfmt.enabled")) == (True, True)
+    assert facts.get("binfmt.platforms") == ["linux/arm", "linux/arm64"]   # s390x is disabled
+    entry = {e["name"]: e for e in facts.get("binfmt.entries")}["qemu-aarch64"]
+    assert entry["flags"] == "PF" and entry["interpreter"] == "/usr/libexec/qemu-binfmt/aarch64-binfmt-P"

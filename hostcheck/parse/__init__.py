@@ -160,10 +160,10 @@ def _build_kernel(view, facts, state):
         facts.missing("kernel.release", "uname and /proc/version: not captured")
         facts.missing("kernel.version", "uname and /proc/version: not captured")
     # The configuration: /proc/config.gz (stored decompressed), else /boot/config-<release>.
+    # A /boot/config of another installed kernel says nothing about the running one.
     candidates = ["/proc/config.gz"]
     if release:
         candidates.append("/boot/config-%s" % release)
-    candidates += [p for p in view.files_matching("/boot/config-") if p not in candidates]
     config = None
     codes = []
     for path in candidates:
@@ -178,15 +178,13 @@ def _build_kernel(view, facts, state):
         reason = _join_reasons(codes)
         facts.missing("kernel.config", reason)
         facts.missing("kernel.config_source", reason)
+    # /proc/modules exists exactly when the kernel has CONFIG_MODULES: its absence is the
+    # kernel's answer (no module support, not an error), whatever the configuration says.
     modules_text, modules_reason = view.file("/proc/modules")
     if modules_text is not None:
         facts.set("kernel.modules_supported", True)
         facts.set("kernel.modules", kernel.parse_modules(modules_text))
-    elif config is not None and config.get("CONFIG_MODULES", "n") == "n":
-        # Built without module support: no /proc/modules is the expected state, not an error.
-        facts.set("kernel.modules_supported", False)
-        facts.set("kernel.modules", [])
-    elif config is not None and view.file_code("/proc/modules") == "not_found":
+    elif view.file_code("/proc/modules") == "not_found":
         facts.set("kernel.modules_supported", False)
         facts.set("kernel.modules", [])
     else:
