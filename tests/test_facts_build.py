@@ -295,3 +295,11 @@ def test_binfmt_registered_entries(machine):
     assert facts.get("binfmt.platforms") == ["linux/arm", "linux/arm64"]   # s390x is disabled
     entry = {e["name"]: e for e in facts.get("binfmt.entries")}["qemu-aarch64"]
     assert entry["flags"] == "PF" and entry["interpreter"] == "/usr/libexec/qemu-binfmt/aarch64-binfmt-P"
+
+
+def test_without_the_distro_library(machine, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "distro", None)   # import distro -> ImportError
+    facts = build_facts(machine)
+    assert "distro library is not installed" in facts.reason("os.id")
+    assert facts.get("arch.platform") == "linux/amd64"
+    assert_contract(facts)

@@ -70,7 +70,14 @@ def _build_os(view, facts, state):
             texts[path] = text
         else:
             reasons.append(reason)
-    info = osrelease.identify(texts)
+    try:
+        info = osrelease.identify(texts)
+    except ImportError:
+        for name in FACTS:
+            if name.startswith("os."):
+                facts.missing(name, "release files not read: the distro library is not installed "
+                                    "(pip install 'distro>=1.7')")
+        return
     why = _join_reasons(reasons)
     for fact, key in (("os.id", "id"), ("os.name", "name"), ("os.version", "version"),
                       ("os.codename", "codename"), ("os.service_pack", "service_pack")):
