@@ -10,6 +10,7 @@ LANGS = ("en", "zh")
 UI = {
     "en": {
         "title": "hostcheck report",
+        "colon": ": ",
         "host": "Host",
         "os": "OS",
         "arch": "Platform",
@@ -34,6 +35,7 @@ UI = {
     },
     "zh": {
         "title": "hostcheck 检查报告",
+        "colon": "：",
         "host": "主机",
         "os": "操作系统",
         "arch": "平台",

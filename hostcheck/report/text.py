@@ -41,7 +41,7 @@ def _remediation_lines(remediation, words, indent):
     if not remediation:
         return lines
     if remediation.get("text"):
-        lines.append(Text.assemble((indent + words["fix"] + ": ", "bold"), remediation["text"]))
+        lines.append(Text.assemble((indent + words["fix"] + words["colon"], "bold"), remediation["text"]))
     for command in remediation.get("commands") or []:
         style = "dim" if command.lstrip().startswith("#") else "bold"
         lines.append(Text.assemble(indent + "  ", ("$ " if not command.lstrip().startswith("#") else "", "dim"),
@@ -65,7 +65,7 @@ def _finding_lines(finding, words):
     lines.extend(_remediation_lines(finding.get("remediation"), words, indent))
     refs = finding.get("refs") or []
     if refs and finding["status"] in ("warn", "fail", "error"):
-        lines.append(Text(indent + words["refs"] + ": " + " ".join(refs), style="dim"))
+        lines.append(Text(indent + words["refs"] + words["colon"] + " ".join(refs), style="dim"))
     return lines
 
 
@@ -117,8 +117,9 @@ def render(report, file=None, color=True, width=None):
     """Print the report; `file` defaults to stdout."""
     words = ui(report.get("lang", "en"))
     console = Console(file=file, no_color=not color, color_system="auto" if color else None,
-                      highlight=False, soft_wrap=False, width=width,
-                      force_terminal=None if color else False)
+                      highlight=False, width=width, force_terminal=None if color else False)
+    # In a pipe or a file, long lines stay whole: grep and ticket systems wrap them better.
+    console.soft_wrap = not console.is_terminal
     for line in _header(report, words):
         console.print(line)
     findings = report.get("findings", [])
@@ -140,5 +141,5 @@ def render(report, file=None, color=True, width=None):
     console.print()
     summary = dict({"pass": 0, "info": 0, "warn": 0, "fail": 0, "skip": 0, "error": 0},
                    **(report.get("summary") or {}))
-    console.print(Text.assemble((words["summary"] + ": ", "bold"),
+    console.print(Text.assemble((words["summary"] + words["colon"], "bold"),
                                 string.Template(words["result_line"]).safe_substitute(summary)))

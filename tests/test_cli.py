@@ -1,0 +1,207 @@
+"""The command line as users and playbooks meet it: exit codes, one-line errors, documents
+that validate against the shipped schemas, and the same judgement live and from a capture."""
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from hostcheck import __version__
+from hostcheck.cli import cli
+from hostcheck.data import read_text
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def runner():
+    # click 8.1 (Python 3.9) mixes stderr into output unless told not to; 8.2 keeps them apart.
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def hostcheck_process(*args, **kwargs):
+    """The real program in its own process: what a playbook sees, stderr included."""
+    env = dict(os.environ, PYTHONPATH=REPO, LC_ALL="C.UTF-8", NO_COLOR="1")
+    env.update(kwargs.pop("env", {}))
+    return subprocess.run([sys.executable, "-m", "hostcheck"] + list(args), cwd=kwargs.pop("cwd", REPO),
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=120, **kwargs)
+
+
+def validator(name):
+    return jsonschema.Draft7Validator(json.loads(read_text("schema/%s.json" % name)))
+
+
+@pytest.fixture(scope="module")
+def capture_file(tmp_path_factory):
+    """A real capture of this machine, taken once."""
+    path = tmp_path_factory.mktemp("cap") / "capture.json"
+    result = hostcheck_process("capture", "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_version_is_fast_path_and_exact():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == "hostcheck %s" % __version__
+
+
+@pytest.mark.parametrize("args", [["--no-such-option"], ["check", "--fail-on", "never"], ["check", "--lang", "fr"],
+                                  ["check", "--timeout", "-1"], ["schema", "policy"], ["nonsense-command"]])
+def test_usage_errors_exit_2_without_traceback(args):
+    result = hostcheck_process(*args)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content, reason", [
+    (None, "cannot read"),
+    ("", "empty"),
+    ('{"format": "hostcheck.capture/v1", "tool": {"name": "hostc', "not valid JSON"),
+    ("uname -a\nLinux node1 4.19.90\n", "not valid JSON"),
+    ('{"format": "hostcheck.report/v1"}', "is a hostcheck report"),
+    ('{"format": "sosreport/v3"}', "not a hostcheck capture"),
+    ('["hostcheck.capture/v1"]', "not a hostcheck capture"),
+    (b"\xff\xfe\x00garbage", "not UTF-8"),
+])
+def test_analyze_bad_input_is_one_line_and_exit_3(tmp_path, content, reason):
+    path = tmp_path / "input.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = hostcheck_process("analyze", str(path))
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0], result.stderr
+    assert result.stdout == ""
+
+
+def test_schema_command_prints_the_shipped_schemas():
+    for name in ("capture", "report"):
+        result = run("schema", name)
+        assert result.exit_code == 0
+        schema = json.loads(result.output)
+        jsonschema.Draft7Validator.check_schema(schema)
+        assert name in schema["title"]
+
+
+def test_capture_validates_against_schema(capture_file):
+    doc = json.loads(capture_file.read_text())
+    validator("capture").validate(doc)
+    assert doc["format"] == "hostcheck.capture/v1"
+    assert doc["uname"]["release"] == os.uname().release
+
+
+def test_analyze_json_validates_and_describes_this_machine(capture_file):
+    result = run("analyze", str(capture_file), "--json", "--lang", "en")
+    assert result.exit_code in (0, 1)
+    report = json.loads(result.output)
+    validator("report").validate(report)
+    assert report["host"]["kernel"]["release"] == os.uname().release
+    assert report["host"]["arch"]["machine"] == os.uname().machine
+    assert report["findings"], "a report of a real host has findings"
+    counted = sum(report["summary"].values())
+    assert counted == len(report["findings"])
+
+
+def test_exit_code_follows_fail_on(capture_file):
+    report = json.loads(run("analyze", str(capture_file), "--json").output)
+    statuses = {f["status"] for f in report["findings"]} | {t["verdict"]["status"] for t in report["trees"]}
+    for level, counted in (("fail", {"fail", "error"}), ("warn", {"warn", "fail", "error"}),
+                           ("info", {"info", "warn", "fail", "error"})):
+        expected = 1 if statuses & counted else 0
+        assert run("analyze", str(capture_file), "--json", "--fail-on", level).exit_code == expected, level
+
+
+def test_only_and_skip_select_rules_and_areas(capture_file):
+    full = json.loads(run("analyze", str(capture_file), "--json").output)
+    areas = sorted({f["area"] for f in full["findings"]})
+    one_area = areas[0]
+    only = json.loads(run("analyze", str(capture_file), "--json", "--only", one_area).output)
+    assert {f["area"] for f in only["findings"]} == {one_area}
+    some_id = full["findings"][0]["id"]
+    skipped = json.loads(run("analyze", str(capture_file), "--json", "--skip", some_id).output)
+    assert some_id not in {f["id"] for f in skipped["findings"]}
+    assert len(skipped["findings"]) < len(full["findings"])
+
+
+def test_chinese_changes_words_not_ids(capture_file):
+    en = json.loads(run("analyze", str(capture_file), "--json", "--lang", "en").output)
+    zh = json.loads(run("analyze", str(capture_file), "--json", "--lang", "zh").output)
+    key = lambda r: [(f["id"], f.get("subject"), f["status"], f["area"]) for f in r["findings"]]
+    assert key(en) == key(zh)
+    assert en["facts"] == zh["facts"]
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in f["title"]) for f in zh["findings"])
+    assert [f["title"] for f in en["findings"]] != [f["title"] for f in zh["findings"]]
+
+
+def test_language_defaults_from_locale(capture_file):
+    result = hostcheck_process("analyze", str(capture_file), "--no-color", env={"LC_ALL": "zh_CN.UTF-8"})
+    assert result.returncode in (0, 1), result.stderr
+    assert "检查报告" in result.stdout
+
+
+def test_text_report_is_grouped_and_actionable(capture_file):
+    result = hostcheck_process("analyze", str(capture_file), "--no-color")
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(hostcheck_process("analyze", str(capture_file), "--json").stdout)
+    text = result.stdout
+    assert os.uname().release in text
+    for finding in report["findings"]:
+        assert finding["id"] in text
+        if finding["status"] in ("warn", "fail") and finding["remediation"] and finding["remediation"]["commands"]:
+            assert finding["remediation"]["commands"][0] in text
+    assert "\x1b[" not in text, "--no-color prints no escape codes"
+
+
+def test_output_file_holds_what_stdout_would(capture_file, tmp_path):
+    out = tmp_path / "report.json"
+    result = run("analyze", str(capture_file), "--json", "-o", str(out))
+    assert result.output == ""
+    report = json.loads(out.read_text())
+    validator("report").validate(report)
+
+
+def test_unwritable_output_is_exit_3(capture_file, tmp_path):
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", str(tmp_path / "no" / "such" / "dir.json"))
+    assert result.returncode == 3
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot write" in result.stderr
+
+
+def test_live_check_and_capture_then_analyze_agree(tmp_path):
+    """SPEC: everything after capture is a pure function of the capture document."""
+    live = hostcheck_process("check", "--json")
+    assert live.returncode in (0, 1), live.stderr
+    capture = tmp_path / "c.json"
+    assert hostcheck_process("capture", "-o", str(capture)).returncode == 0
+    replay = hostcheck_process("analyze", str(capture), "--json")
+    live_report, replay_report = json.loads(live.stdout), json.loads(replay.stdout)
+    for report in (live_report, replay_report):
+        validator("report").validate(report)
+    key = lambda r: sorted((f["id"], f.get("subject") or "", f["status"]) for f in r["findings"])
+    assert key(live_report) == key(replay_report)
+    assert live.returncode == replay.returncode
+
+
+def test_rules_list_and_show():
+    listed = json.loads(run("rules", "list", "--json").output)
+    assert listed["rules"]
+    first = listed["rules"][0]["id"]
+    shown = run("rules", "show", first, "--lang", "en")
+    assert shown.exit_code == 0 and first in shown.output
+    zh = run("rules", "show", first, "--lang", "zh")
+    assert zh.exit_code == 0 and "依据" in zh.output
+    missing = hostcheck_process("rules", "show", "no-such-rule")
+    assert missing.returncode == 2 and "no rule" in missing.stderr and "Traceback" not in missing.stderr
