@@ -132,6 +132,52 @@ def test_autofs_binfmt_is_left_alone(monkeypatch):
     assert not [p for p in touched if p.startswith(core.BINFMT_DIR)]
 
 
+def test_mounted_binfmt_lists_and_reads_every_entry(tmp_path, monkeypatch):
+    fake = tmp_path / "binfmt_misc"
+    fake.mkdir()
+    source = REPO_ROOT / "tests/data/capture/binfmt"
+    for name in ("status", "qemu-arm"):
+        (fake / name).write_text((source / name).read_text())
+    (fake / "register").write_text("")
+    monkeypatch.setattr(core, "BINFMT_DIR", str(fake))
+    capture = core.Capture(timeout=2.0)
+    capture._binfmt("binfmt_misc %s binfmt_misc rw,nosuid,nodev,noexec,relatime 0 0\n" % fake)
+    capture.wait()
+    assert capture.sections["dirs"][str(fake)] == {"entries": ["qemu-arm", "register", "status"]}
+    files = capture.sections["files"]
+    assert files[str(fake / "status")] == {"content": "enabled\n"}
+    assert "flags: POCF" in files[str(fake / "qemu-arm")]["content"]
+    assert files[str(fake / "register")]["error"] == "skipped"
+    # The interpreter named by the entry is looked at (does the emulator still exist?).
+    assert "/usr/bin/qemu-arm" in capture.sections["stat"]
+
+
+def test_psutil_process_table_and_listeners():
+    pytest.importorskip("psutil")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    try:
+        capture = core.Capture(timeout=5.0)
+        capture.process_probes()
+        capture.wait()
+    finally:
+        server.close()
+    assert capture.extra["processes"]["source"] == "psutil"
+    if isinstance(capture.extra["listeners"], dict):  # not root: psutil may refuse
+        assert capture.extra["listeners"]["error"] == "permission_denied"
+        return
+    mine = [item for item in capture.extra["listeners"] if item["port"] == port]
+    assert mine == [{"proto": "tcp", "ip": "127.0.0.1", "port": port, "pid": os.getpid(),
+                     "name": capture_name(os.getpid())}]
+
+
+def capture_name(pid):
+    with open("/proc/%d/comm" % pid) as handle:
+        return handle.read().strip()
+
+
 def test_socket_tables_read_once_per_network_namespace(monkeypatch):
     reads = []
     real_read = core.read_text

@@ -105,8 +105,17 @@ def read_text(path, limit=FILE_LIMIT, compressed=False):
             with gzip.open(path, "rb") as handle:
                 data = handle.read(limit + 1)
         else:
-            with open(path, "rb") as handle:
-                data = handle.read(limit + 1)
+            # Read in modest chunks: a /proc/sys handler allocates a kernel buffer of the
+            # size asked for, and one multi-MiB read there fails with ENOMEM.
+            chunks, size = [], 0
+            with open(path, "rb", buffering=0) as handle:
+                while size <= limit:
+                    chunk = handle.read(min(65536, limit + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+            data = b"".join(chunks)
     except (OSError, EOFError) as exc:
         return _failure(exc)
     record = {"content": data[:limit].decode("utf-8", "replace")}
@@ -276,8 +285,11 @@ class Capture(object):
     def release(self):
         """Start the workers the first burst needs, then hand them its tasks."""
         held, self.held = self.held, None
-        for name, lane in self.lanes.items():
-            lane.start_workers(sum(1 for lane_name, _ in held if lane_name == name))
+        # The engine first: lists, then inspects, then logs make the longest chain. Its
+        # workers are all started now, for the inspects that follow the lists.
+        self.lanes["engine"].start_workers(self.lanes["engine"].size if self.engine else 0)
+        for name in ("io", "cmd"):
+            self.lanes[name].start_workers(sum(1 for lane_name, _ in held if lane_name == name))
         for lane_name, task in held:
             self.lanes[lane_name].push(task)
 
@@ -507,9 +519,7 @@ class Capture(object):
 
     # ------------------------------------------------------------ engine
     def engine_probes(self):
-        self.submit("engine", ("docker", "error", "timeout"), self._engine_start)
-
-    def _engine_start(self):
+        """Find the engine (a stat, no I/O that can hang) and queue its five list requests."""
         socket_path, endpoint, remote = resolve_endpoint(self.environ)
         self.put("docker", "endpoint", endpoint)
         if remote:
