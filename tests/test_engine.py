@@ -383,3 +383,28 @@ def test_verdict_may_report_a_shared_public_id():
     facts = Facts({"kernel.version": "5.15.0"})
     verdict = walk_tree(tree, facts, "x", extra={"subject.native": False})["verdict"]
     assert (verdict["id"], verdict["status"]) == ("native", "warn")
+
+
+def test_catalogue_loads_from_a_zipapp(tmp_path):
+    """The single-file build is a zip: the catalogue is read through the package loader."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+    package = Path(__file__).resolve().parent.parent / "hostcheck"
+    archive = tmp_path / "hostcheck.pyz"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in package.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                bundle.write(path, str(path.relative_to(package.parent)))
+    code = ("import hostcheck.engine as e; c = e.load_catalogue(); "
+            "print(c.version, len(c.rules) > 10, e.judge(c, {})[0]['status'])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(archive)}, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [load_catalogue_version(), "True", "skip"]
+
+
+def load_catalogue_version():
+    from hostcheck.engine import load_catalogue
+    return load_catalogue().version
