@@ -233,7 +233,9 @@ class Capture(object):
         self.pending = {}
         self.next_id = 0
         self.processes_live = set()
-        self.lanes = {"io": _Lane("io", 4), "cmd": _Lane("cmd", 8), "engine": _Lane("engine", 6)}
+        # Every command can start at once (they mostly wait on their children, and the
+        # version commands the engine's answer decides on must not queue behind the rest).
+        self.lanes = {"io": _Lane("io", 4), "cmd": _Lane("cmd", 16), "engine": _Lane("engine", 6)}
         self.sections = {"files": {}, "dirs": {}, "commands": {}, "stat": {}, "statvfs": {}}
         self.docker = {"endpoint": None, "responses": {}, "logs": {}, "errors": {}, "error": None}
         self.extra = {}
@@ -495,7 +497,8 @@ class Capture(object):
         try:
             connections = psutil.net_connections(kind="inet")
         except Exception as exc:  # AccessDenied for a non-root user on some systems
-            self.put("extra", "listeners", {"error": "permission_denied", "detail": str(exc)[:200]})
+            # "listeners" is a list in the schema: say why it is absent beside it.
+            self.put("extra", "listeners_error", {"error": "permission_denied", "detail": str(exc)[:200]})
             return
         import socket
         listeners = []
