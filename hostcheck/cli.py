@@ -26,14 +26,30 @@ class Fatal(click.ClickException):
         click.echo("hostcheck: error: %s" % self.format_message(), err=True)
 
 
+# Commands whose modules are imported only when they run ("module:attribute"), so that
+# `hostcheck --version` and `hostcheck check` never pay for them.
+LAZY_COMMANDS = {}
+
+
 class DefaultToCheck(click.Group):
-    """`hostcheck` and `hostcheck --json …` mean `hostcheck check …`."""
+    """`hostcheck` and `hostcheck --json …` mean `hostcheck check …`; some commands load lazily."""
 
     def parse_args(self, ctx, args):
         group_only = {"--help", "-h", "--version"}
         if not args or (args[0].startswith("-") and args[0] not in group_only):
             args = ["check"] + list(args)
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            import importlib
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+        return command
 
 
 def _split_ids(values):
