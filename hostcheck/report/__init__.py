@@ -56,14 +56,34 @@ def summarise(findings):
     return summary
 
 
+# Trees that `check` and `analyze` walk on their own ("module:function"); each function
+# takes (capture, facts, catalogue, lang) and returns a list of walked trees.
+HOST_TREES = []
+
+
+def host_trees(capture, facts, catalogue, lang):
+    import importlib
+    trees = []
+    for spec in HOST_TREES:
+        module, function = spec.split(":")
+        trees.extend(getattr(importlib.import_module(module), function)(capture, facts, catalogue, lang))
+    return trees
+
+
 def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=None):
-    """Judge a capture document; return (report document, facts)."""
+    """Judge a capture document; return (report document, facts).
+
+    `trees` given: exactly those trees (the `image` and `net` commands); None: the trees
+    `check` and `analyze` walk for every host (HOST_TREES).
+    """
     from hostcheck.engine import judge, load_catalogue
     from hostcheck.parse import build_facts
 
     catalogue = catalogue or load_catalogue()
     facts = build_facts(capture)
     findings = judge(catalogue, facts, lang=lang, only=only, skip=skip)
+    if trees is None:
+        trees = host_trees(capture, facts, catalogue, lang)
     report = {
         "format": REPORT_FORMAT,
         "tool": {"name": "hostcheck", "version": __version__, "rules": catalogue.version},
