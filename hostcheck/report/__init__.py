@@ -73,8 +73,9 @@ def host_trees(capture, facts, catalogue, lang):
 def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=None):
     """Judge a capture document; return (report document, facts).
 
-    `trees` given: exactly those trees (the `image` and `net` commands); None: the trees
-    `check` and `analyze` walk for every host (HOST_TREES).
+    `trees`: None for the trees `check` and `analyze` walk on every host (HOST_TREES);
+    otherwise a list of walked trees, or a function (capture, facts, catalogue, lang) → list,
+    for the `image` and `net` commands, which walk trees of their own subjects.
     """
     from hostcheck.engine import judge, load_catalogue
     from hostcheck.parse import build_facts
@@ -84,6 +85,8 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
     findings = judge(catalogue, facts, lang=lang, only=only, skip=skip)
     if trees is None:
         trees = host_trees(capture, facts, catalogue, lang)
+    elif callable(trees):
+        trees = trees(capture, facts, catalogue, lang)
     report = {
         "format": REPORT_FORMAT,
         "tool": {"name": "hostcheck", "version": __version__, "rules": catalogue.version},
