@@ -338,6 +338,7 @@ def test_capture_against_recorded_engine(fake_engine):
                     assert "/proc/%d/net/%s" % (body["State"]["Pid"], name) in doc["files"]
     info = ENGINE["responses"]["/info"]
     assert info["DockerRootDir"] in doc["statvfs"]
+    validate_schema(doc)
 
 
 def test_silent_engine_times_out_within_the_deadline(fake_engine):
@@ -366,6 +367,14 @@ def test_no_socket_says_whether_docker_is_installed(tmp_path, monkeypatch):
 def test_remote_docker_host_is_recorded_never_read(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "tcp://192.0.2.50:2375")
     assert resolve_endpoint() == ("/var/run/docker.sock", "unix:///var/run/docker.sock", "tcp://192.0.2.50:2375")
+    connected = []
+    real_connect = socket.socket.connect
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: connected.append(address) or
+                        real_connect(self, address))
+    doc = take(timeout=1.0)
+    assert doc["docker"]["endpoint"] == "unix:///var/run/docker.sock"
+    assert doc["docker"]["remote_endpoint"] == "tcp://192.0.2.50:2375"
+    assert all(isinstance(address, str) for address in connected), connected  # unix sockets only
 
 
 def test_demultiplex_recorded_log_stream():
@@ -385,10 +394,14 @@ def test_capture_this_host_for_real():
     assert doc["files"]["/proc/version"]["content"].startswith("Linux version")
     assert doc["processes"]["source"] in ("psutil", "proc")
     assert any(item["pid"] == os.getpid() for item in doc["processes"]["items"])
-    schema_path = REPO_ROOT / "hostcheck/data/schema/capture.json"
+    validate_schema(doc)
+
+
+def validate_schema(doc):
+    """The shipped capture schema (hostcheck/data/schema/capture.json), when jsonschema is here."""
     jsonschema = pytest.importorskip("jsonschema")
-    if schema_path.exists():
-        jsonschema.validate(doc, json.loads(schema_path.read_text()))
+    schema_path = REPO_ROOT / "hostcheck/data/schema/capture.json"
+    jsonschema.validate(doc, json.loads(schema_path.read_text()))
 
 
 def test_redacted_capture_hides_the_hostname():
