@@ -130,15 +130,18 @@ def load_capture(path):
         raise Fatal(str(exc))
 
 
-def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=False):
-    """Judge `capture`, print the report, and exit with SPEC's code."""
+def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=False, trees=None):
+    """Judge `capture`, print the report, and exit with SPEC's code.
+
+    `trees` as in build_report: None for check/analyze, else the trees of the command's subjects.
+    """
     from hostcheck.report import build_report, exit_code
 
     if redact:
         from hostcheck.capture.redact import pseudonymise
         capture = pseudonymise(capture)
     lang = lang or _default_lang()
-    report, _facts = build_report(capture, lang=lang, only=_split_ids(only), skip=_split_ids(skip))
+    report, _facts = build_report(capture, lang=lang, only=_split_ids(only), skip=_split_ids(skip), trees=trees)
     if as_json:
         _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output)
     else:
