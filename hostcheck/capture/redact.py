@@ -176,6 +176,7 @@ class Pseudonymiser(object):
         self.patterns = _compiled()
         self.key = key if key is not None else os.urandom(32)
         self._bits = {}
+        self._texts = {}
         self._ipv4 = {}
         self._ipv6 = {}
         self.names = {}
@@ -253,12 +254,20 @@ class Pseudonymiser(object):
 
     # -- text
     def text(self, value):
+        # Engine answers repeat the same short strings (keys, states, ids) many times.
+        cached = self._texts.get(value)
+        if cached is not None:
+            return cached
+        original = value
         if value in self.names:
-            return self.names[value]
-        if self._name_re is not None:
-            value = self._name_re.sub(lambda m: self._names_lower[m.group(1).lower()], value)
-        if any(ch in value for ch in ".:"):
-            value = self.patterns["address"].sub(self._address_match, value)
+            value = self.names[value]
+        else:
+            if self._name_re is not None:
+                value = self._name_re.sub(lambda m: self._names_lower[m.group(1).lower()], value)
+            if "." in value or ":" in value:
+                value = self.patterns["address"].sub(self._address_match, value)
+        if len(original) < 256:
+            self._texts[original] = value
         return value
 
     def _address_match(self, match):
