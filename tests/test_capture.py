@@ -451,6 +451,14 @@ def test_module_entry_point_usage_errors():
         assert b"Traceback" not in result.stderr
 
 
+def test_non_ascii_document_to_an_ascii_stdout(monkeypatch, capsysbinary):
+    """Python 3.6 in the C locale: stdout is ASCII, the capture is written as UTF-8 bytes."""
+    from hostcheck.capture import __main__ as entry
+    monkeypatch.setattr(entry.capture, "take", lambda timeout, redact: {"NAME": "银河麒麟"})
+    assert entry.main(["-o", "-"]) == 0
+    assert json.loads(capsysbinary.readouterr().out.decode("utf-8")) == {"NAME": "银河麒麟"}
+
+
 def test_stdout_output_is_the_document():
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     result = subprocess.run([sys.executable, "-m", "hostcheck.capture", "-o", "-", "--redact"], env=env,

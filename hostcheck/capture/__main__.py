@@ -4,6 +4,8 @@ import argparse
 import json
 import sys
 
+import hostcheck.capture as capture
+
 
 def positive_seconds(text):
     try:
@@ -27,14 +29,15 @@ def main(argv=None):
                         help="pseudonymise hostnames, IP and MAC addresses (consistently within the document)")
     args = parser.parse_args(argv)
 
-    from hostcheck.capture import take
-
     try:
-        doc = take(timeout=args.timeout, redact=args.redact)
+        doc = capture.take(timeout=args.timeout, redact=args.redact)
         text = json.dumps(doc, ensure_ascii=False, sort_keys=False) + "\n"
         if args.output == "-":
-            sys.stdout.write(text)
+            # Bytes: Python 3.6 in the C locale has an ASCII stdout, and a capture may hold
+            # non-ASCII text (os-release of UOS or Kylin, container names).
             sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()
         else:
             with open(args.output, "w", encoding="utf-8") as handle:
                 handle.write(text)
