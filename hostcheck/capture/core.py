@@ -370,7 +370,12 @@ class Capture(object):
         self.submit("io", ("dirs", DOCKER_DROPINS, {"error": "timeout"}), self._dropins)
         for path in STAT_PATHS:
             self.put("stat", path, stat_path(path))
-        self._binfmt(mounts.get("content", ""))
+        if "content" in mounts:
+            self._binfmt(mounts["content"])
+        else:  # whether binfmt_misc is an automount is unknown: do not go near it
+            record = {"error": "skipped", "detail": "/proc/mounts unreadable; not touching binfmt_misc"}
+            self.put("dirs", BINFMT_DIR, record)
+            self.put("files", BINFMT_DIR + "/status", dict(record))
 
     def socket_tables(self, pid=None):
         """/proc/[pid/]net/{tcp,tcp6,udp,udp6}: the host's, or a container's network namespace.
@@ -613,10 +618,10 @@ class Capture(object):
             self.file(resolv)
         if state.get("Status") == "exited" and state.get("ExitCode"):
             tty = bool((body.get("Config") or {}).get("Tty"))
-            self.submit("engine", ("docker.logs", container_id, []), self._logs, container_id, tty)
+            path = "/containers/%s/logs?stdout=1&stderr=1&tail=%d" % (container_id, LOG_TAIL)
+            self.submit("engine", ("docker.errors", path, {"error": "timeout"}), self._logs, path, container_id, tty)
 
-    def _logs(self, container_id, tty):
-        path = "/containers/%s/logs?stdout=1&stderr=1&tail=%d" % (container_id, LOG_TAIL)
+    def _logs(self, path, container_id, tty):
         try:
             raw = self.engine.get_raw(path)
         except EngineError as exc:
