@@ -5,6 +5,14 @@
 
 Runs on Python 3.6+ with the standard library alone; psutil adds the process table's
 source and the listening sockets' owners when it can be imported.
+
+Top-level keys: SPEC's format, tool, captured_at, python, privileges (also gid, egid),
+uname, files, dirs, commands, docker (endpoint, responses, logs, error, detail; also
+`errors` {path: {error, detail}} for requests that failed while the engine answered, and
+`remote_endpoint`/`note` when DOCKER_HOST is remote), stat, statvfs; and beside them
+`processes` {"source": "psutil"|"proc", "items": [{"pid", "name"}]}, `listeners`
+[{"proto", "ip", "port", "pid", "name"}] (psutil only; `listeners_error` when psutil was
+refused), `capture` {"timeout", "duration_ms"}, and `redacted: true` after --redact.
 """
 
 from hostcheck.capture.core import FORMAT, take
