@@ -11,9 +11,11 @@ mounts, dns, net, engine. Each has a "Sample output::" block from a real system 
 doctests.
 """
 
+import re
+
 from hostcheck.facts import FACTS, Facts
 from hostcheck.parse._source import CaptureView
-from hostcheck.parse import (arch, binfmt, dns, engine, firewalld, iptables, kernel, mounts,
+from hostcheck.parse import (arch, binfmt, daemon, dns, engine, firewalld, iptables, kernel, mounts,
                              net, osrelease, runtimes)
 
 __all__ = ["build_facts"]
@@ -185,6 +187,19 @@ def _build_kernel(view, facts, state):
         reason = _join_reasons(codes)
         facts.missing("kernel.config", reason)
         facts.missing("kernel.config_source", reason)
+        facts.missing("kernel.config_enabled", reason)
+    else:
+        facts.set("kernel.config_enabled", sorted(k for k, v in config.items() if v in ("y", "m")))
+    text, reason = view.file("/proc/cmdline")
+    if text is not None:
+        facts.set("kernel.cmdline", text.split())
+    else:
+        facts.missing("kernel.cmdline", reason)
+    value, reason = _read_int(view, "/proc/sys/user/max_user_namespaces")
+    if value is not None:
+        facts.set("kernel.max_user_namespaces", value)
+    else:
+        facts.missing("kernel.max_user_namespaces", reason)
     # /proc/modules exists exactly when the kernel has CONFIG_MODULES: its absence is the
     # kernel's answer (no module support, not an error), whatever the configuration says.
     modules_text, modules_reason = view.file("/proc/modules")
@@ -249,8 +264,32 @@ def _build_binfmt(view, facts, state):
         text, _ = view.file("%s/%s" % (binfmt.MOUNTPOINT, name))
         if text is not None:
             entries.append(binfmt.parse_entry(name, text))
+    _mark_persisted(view, entries)
     facts.set("binfmt.entries", entries)
     facts.set("binfmt.platforms", binfmt.served_platforms(entries, status))
+
+
+# Where a registration is re-made at boot: systemd-binfmt reads *.conf in the binfmt.d
+# directories; binfmt-support keeps one file per entry in /var/lib/binfmts.
+BINFMT_BOOT_DIRS = ("/etc/binfmt.d", "/run/binfmt.d", "/usr/lib/binfmt.d", "/var/lib/binfmts")
+
+
+def _mark_persisted(view, entries):
+    """entry["persisted"]: a boot-time file names it (qemu-aarch64.conf, qemu-aarch64-static.conf,
+    /var/lib/binfmts/qemu-aarch64); None when no such directory was listed at all."""
+    names, listed = [], False
+    for path in BINFMT_BOOT_DIRS:
+        found, _ = view.dir(path)
+        if found is not None:
+            listed = True
+            names.extend(found)
+    for entry in entries:
+        name = entry.get("name") or ""
+        if not listed or not name:
+            entry["persisted"] = None
+            continue
+        entry["persisted"] = any(n == name or n.startswith(name + ".") or n.startswith(name + "-")
+                                 for n in names)
 
 
 # --- runtimes -------------------------------------------------------------------------
@@ -274,11 +313,13 @@ def _build_runtimes(view, facts, state):
         facts.set("docker.client.podman_shim", parsed["podman_shim"])
         if parsed["version"]:
             facts.set("docker.client.version", parsed["version"])
+            _set_series(facts, "docker.client.series", parsed["version"])
         else:
             facts.missing("docker.client.version", "docker --version: unexpected output %r" % docker_run.stdout[:60])
     else:
         reason = docker_run.failure()
         facts.missing("docker.client.version", reason)
+        facts.missing("docker.client.series", reason)
         if docker_run.code == "not_found":
             facts.set("docker.client.podman_shim", False)
         else:
@@ -513,6 +554,14 @@ def _build_mounts(view, facts, state):
         facts.set("cgroup.mode", mode)
     else:
         facts.missing("cgroup.mode", "/proc/mounts: no cgroup or cgroup2 filesystem mounted")
+    path = "/sys/fs/cgroup/cgroup.controllers"
+    controllers, reason = view.file(path)
+    if controllers is not None:
+        facts.set("cgroup.controllers", controllers.split())
+    elif view.file_code(path) == "not_found":
+        facts.missing("cgroup.controllers", "not a cgroup v2 host (no %s)" % path)
+    else:
+        facts.missing("cgroup.controllers", reason)
 
 
 # --- engine, daemon.json, socket, storage ---------------------------------------------
@@ -520,7 +569,16 @@ def _build_mounts(view, facts, state):
 ENGINE_FACTS = ("engine.version", "engine.api_version", "engine.storage_driver", "engine.backing_fs",
                 "engine.supports_d_type", "engine.cgroup_driver", "engine.cgroup_version",
                 "engine.root_dir", "engine.security_options", "engine.warnings", "engine.containers",
-                "engine.networks", "engine.images")
+                "engine.networks", "engine.images", "engine.min_api_version", "engine.series",
+                "engine.swap_limit", "engine.memory_limit", "engine.live_restore", "engine.swarm_state",
+                "engine.dm_loop")
+# /info keys (parse.engine.parse_info) -> facts; absent keys are unknown with the reason.
+INFO_FACTS = (("engine.storage_driver", "storage_driver"), ("engine.backing_fs", "backing_fs"),
+              ("engine.supports_d_type", "supports_d_type"), ("engine.cgroup_driver", "cgroup_driver"),
+              ("engine.cgroup_version", "cgroup_version"), ("engine.root_dir", "root_dir"),
+              ("engine.security_options", "security_options"), ("engine.warnings", "warnings"),
+              ("engine.swap_limit", "swap_limit"), ("engine.memory_limit", "memory_limit"),
+              ("engine.live_restore", "live_restore"), ("engine.swarm_state", "swarm_state"))
 
 
 def _build_engine(view, facts, state):
@@ -544,6 +602,7 @@ def _build_engine(view, facts, state):
     else:
         _build_engine_running(view, facts, state)
     _build_daemon_json(view, facts)
+    _build_daemon_setup(view, facts, engine_state, state)
     _build_socket(view, facts, endpoint)
     _build_storage(view, facts)
 
@@ -552,20 +611,27 @@ def _build_engine_running(view, facts, state):
     responses = _responses(view)
     version = responses.get("/version")
     if isinstance(version, dict):
-        for fact, key in (("engine.version", "Version"), ("engine.api_version", "ApiVersion")):
+        for fact, key in (("engine.version", "Version"), ("engine.api_version", "ApiVersion"),
+                          ("engine.min_api_version", "MinAPIVersion")):
             if isinstance(version.get(key), str) and version[key]:
                 facts.set(fact, version[key])
             else:
                 facts.missing(fact, "engine /version: no %s" % key)
     else:
-        facts.missing("engine.version", "engine /version: not captured")
-        facts.missing("engine.api_version", "engine /version: not captured")
+        for name in ("engine.version", "engine.api_version", "engine.min_api_version"):
+            facts.missing(name, "engine /version: not captured")
+    if facts.known("engine.version"):
+        _set_series(facts, "engine.series", facts.get("engine.version"))
+    else:
+        facts.missing("engine.series", facts.reason("engine.version"))
     info_body = responses.get("/info")
     info = engine.parse_info(info_body)
-    for fact, key in (("engine.storage_driver", "storage_driver"), ("engine.backing_fs", "backing_fs"),
-                      ("engine.supports_d_type", "supports_d_type"), ("engine.cgroup_driver", "cgroup_driver"),
-                      ("engine.cgroup_version", "cgroup_version"), ("engine.root_dir", "root_dir"),
-                      ("engine.security_options", "security_options"), ("engine.warnings", "warnings")):
+    info.update(engine.info_settings(info_body))
+    if info["dm_loop"] is not None:
+        facts.set("engine.dm_loop", info["dm_loop"])
+    else:
+        facts.missing("engine.dm_loop", "storage driver %s, not devicemapper" % (info["storage_driver"] or "unknown"))
+    for fact, key in INFO_FACTS:
         if info[key] is not None:
             facts.set(fact, info[key])
         elif not isinstance(info_body, dict):
@@ -573,6 +639,7 @@ def _build_engine_running(view, facts, state):
         else:
             facts.missing(fact, "engine /info: no %s" % key)
     state["engine_root_dir"] = info["root_dir"]
+    state["logging_driver"] = info["logging_driver"]
     container_list = None
     if isinstance(responses.get("/containers/json?all=1"), list):
         container_list = engine.containers(responses)
@@ -610,6 +677,100 @@ def _build_daemon_json(view, facts):
         facts.set("engine.iptables", value)
     else:
         facts.missing("engine.iptables", "%s: \"iptables\" is %r, not true/false" % (path, value))
+
+
+_API_WARNING = re.compile(r"API is accessible on (?:https?|tcp)://(\S+?) without encryption")
+
+
+def _build_daemon_setup(view, facts, engine_state, state):
+    """dockerd's flags (unit, drop-ins, environment files), API addresses, TLS, log settings."""
+    json_code = view.file_code("/etc/docker/daemon.json")
+    config = facts.get("daemon.config") or {}
+    json_unreadable = not facts.known("daemon.config") and json_code != "not_found"
+    units = [p for p in daemon.UNIT_FILES if view.has_file(p)]
+    unit_texts = [view.file(p)[0] for p in units]
+    unit_texts = [t for t in unit_texts if t is not None][:1]
+    unit_texts += [view.file(p)[0] for p in view.files_matching(daemon.DROPIN_DIR + "/") if p.endswith(".conf")]
+    env = {}
+    for path in daemon.ENV_FILES:
+        env.update(daemon.parse_env_file(view.file(path)[0]))
+    args = daemon.dockerd_args(unit_texts, env)
+    if args is not None:
+        facts.set("engine.daemon_args", args)
+    elif units:
+        facts.missing("engine.daemon_args", "no docker.service unit with an ExecStart (%s)" % ", ".join(units))
+    else:
+        facts.missing("engine.daemon_args", "docker.service: not captured")
+    if json_unreadable:
+        reason = facts.reason("daemon.config")
+        for name in ("engine.tcp_hosts", "engine.tls_verify", "engine.log_driver", "engine.log_max_size"):
+            facts.missing(name, reason)
+        return
+    hosts = daemon.tcp_hosts(daemon.api_hosts(config, args or []))
+    seen = set((h["host"], h["port"]) for h in hosts)
+
+    def add(host, port, source):
+        if (host, port) not in seen:
+            seen.add((host, port))
+            hosts.append({"address": "tcp://%s:%s" % (host, port), "source": source, "host": host,
+                          "port": port, "loopback": daemon.is_loopback(host)})
+
+    listeners = view.doc.get("listeners")
+    for item in listeners if isinstance(listeners, list) else []:
+        if isinstance(item, dict) and item.get("name") == "dockerd" and str(item.get("proto", "")).startswith("tcp"):
+            ip = item.get("ip") or "0.0.0.0"
+            add("0.0.0.0" if ip == "::" else ip, item.get("port"), "dockerd listening socket")
+    for warning in facts.get("engine.warnings") or []:
+        match = _API_WARNING.search(warning)
+        if match:
+            host, _, port = match.group(1).rpartition(":")
+            add(host.strip("[]") or "0.0.0.0", int(port) if port.isdigit() else None, "engine /info warning")
+    if args is None and not units and not facts.known("daemon.config") and json_code is None:
+        facts.missing("engine.tcp_hosts", "docker.service and daemon.json: not captured")
+    else:
+        facts.set("engine.tcp_hosts", hosts)
+    facts.set("engine.tls_verify", daemon.tls_verify(config, args or []))
+    driver, max_size = daemon.log_settings(config, args or [])
+    driver = (state.get("logging_driver") if engine_state == "running" else None) or driver or "json-file"
+    facts.set("engine.log_driver", driver)
+    facts.set("engine.log_max_size", max_size or "")
+
+
+# --- security modules -----------------------------------------------------------------
+
+APPARMOR_PARSERS = ("/sbin/apparmor_parser", "/usr/sbin/apparmor_parser")
+
+
+def _build_security(view, facts, state):
+    path = "/sys/fs/selinux/enforce"
+    text, reason = view.file(path)
+    word = text.strip() if text is not None else None
+    if word in ("0", "1"):
+        facts.set("security.selinux", "enforcing" if word == "1" else "permissive")
+    elif view.file_code(path) == "not_found":
+        facts.set("security.selinux", "disabled")    # no selinuxfs: SELinux is off or not built in
+    else:
+        facts.missing("security.selinux", reason or "%s: unexpected content %r" % (path, word[:20]))
+    path = "/sys/module/apparmor/parameters/enabled"
+    text, reason = view.file(path)
+    word = text.strip() if text is not None else None
+    if word in ("Y", "N"):
+        facts.set("security.apparmor", word == "Y")
+    elif view.file_code(path) == "not_found":
+        facts.set("security.apparmor", False)       # the module is not in this kernel
+    else:
+        facts.missing("security.apparmor", reason or "%s: unexpected content %r" % (path, word[:20]))
+    # apparmor_parser: a stat of its usual paths, or `apparmor_parser --version`.
+    stats = [view.stat(p) for p in APPARMOR_PARSERS]
+    run = view.command("apparmor_parser --version")
+    if any(s is not None and "error" not in s for s in stats) or run.ran:
+        facts.set("security.apparmor_parser", True)
+    elif (all(s is not None and s.get("error") == "not_found" for s in stats)
+          or run.code == "not_found"):
+        facts.set("security.apparmor_parser", False)
+    else:
+        facts.missing("security.apparmor_parser", "apparmor_parser: not captured (no stat of %s)"
+                      % " or ".join(APPARMOR_PARSERS))
 
 
 def _socket_path(endpoint):
@@ -662,6 +823,17 @@ def _build_storage(view, facts):
             facts.set(fact, value)
         else:
             facts.missing(fact, "statvfs %s: no %s" % (path, key))
+    for fact, free, total, what in (("storage.root_free_percent", "storage.root_free_bytes",
+                                     "storage.root_total_bytes", "size"),
+                                    ("storage.root_free_inodes_percent", "storage.root_free_inodes",
+                                     "storage.root_total_inodes", "inode count")):
+        if facts.known(free) and facts.get(total):
+            facts.set(fact, round(100.0 * facts.get(free) / facts.get(total), 1))
+        elif facts.known(total):
+            # btrfs and zfs report 0 inodes: they allocate them on demand.
+            facts.missing(fact, "statvfs %s: the filesystem reports no %s" % (path, what))
+        else:
+            facts.missing(fact, facts.reason(total))
 
 
 # --- processes ------------------------------------------------------------------------
@@ -719,4 +891,25 @@ _AREAS = (
     ("mounts", ("mounts", "cgroup."), _build_mounts),
     ("engine", ("engine.", "daemon.", "docker.socket.", "storage."), _build_engine),
     ("processes", ("processes.",), _build_processes),
+    ("security", ("security.",), _build_security),
 )
+
+
+# --- helpers added with the catalogue rules ---------------------------------------------
+
+def _set_series(facts, name, version):
+    """major.minor of a version string ("20.10.24+dfsg1" -> "20.10"); unknown when it has none."""
+    import re
+    match = re.match(r"^v?(\d+)\.(\d+)", version or "")
+    if match:
+        facts.set(name, "%d.%d" % (int(match.group(1)), int(match.group(2))))
+    else:
+        facts.missing(name, "version %r has no major.minor" % version)
+
+
+# Derived host network facts (subnet overlaps, egress MTU, dockerd's proxy, zone
+# conflicts) read the facts of the areas above, so they come last.
+from hostcheck.parse import netcheck  # noqa: E402
+
+_AREAS += (("netcheck", netcheck.FACT_PREFIXES,
+            lambda view, facts, state: netcheck.build(view, facts, state, _responses(view))),)

@@ -71,7 +71,7 @@ def engine_state(docker, dockerd_installed):
 
 def parse_info(info):
     """/info body -> {storage_driver, backing_fs, supports_d_type, cgroup_driver,
-    cgroup_version, root_dir, security_options, warnings, arch} (None when absent)."""
+    cgroup_version, root_dir, security_options, warnings} (None when absent)."""
     info = _dict(info)
     status = {}
     for pair in _list(info.get("DriverStatus")):
@@ -89,6 +89,31 @@ def parse_info(info):
         if "SecurityOptions" in info else None,
         # "Warnings": null means no warnings (engine 20.10 sends null, not []).
         "warnings": [w for w in _list(info.get("Warnings")) if isinstance(w, str)] if "Warnings" in info else None,
+    }
+
+
+def _bool(value):
+    return value if isinstance(value, bool) else None
+
+
+def info_settings(info):
+    """/info body -> {swap_limit, memory_limit, live_restore, logging_driver, swarm_state,
+    dm_loop} (None when absent; dm_loop only for devicemapper).
+
+    >>> info_settings({"Driver": "devicemapper", "DriverStatus": [["Data loop file", "/var/lib/docker/devicemapper/devicemapper/data"]]})["dm_loop"]
+    True
+    """
+    info = _dict(info)
+    status = dict(pair for pair in _list(info.get("DriverStatus"))
+                  if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair))
+    return {
+        "swap_limit": _bool(info.get("SwapLimit")),
+        "memory_limit": _bool(info.get("MemoryLimit")),
+        "live_restore": _bool(info.get("LiveRestoreEnabled")),
+        "logging_driver": _str(info.get("LoggingDriver")),
+        "swarm_state": _str(_dict(info.get("Swarm")).get("LocalNodeState")),
+        # devicemapper in loop-lvm mode names its sparse files: "Data loop file".
+        "dm_loop": ("Data loop file" in status) if info.get("Driver") == "devicemapper" else None,
     }
 
 
