@@ -1,0 +1,159 @@
+"""Host-level network facts derived from other facts: subnet overlaps, egress MTU,
+dockerd's proxy, firewalld zone conflicts. Pure functions; no captured text of their own
+except the engine's /info proxy fields.
+
+Sample output::
+
+    $ ip -j route    # a VPN route that Docker's default pool would collide with (this machine, a dummy link)
+    [{"dst":"default","gateway":"192.0.2.1","dev":"eth0"},{"dst":"10.232.0.0/24","dev":"hc-dummy0","protocol":"kernel","scope":"link","prefsrc":"10.232.0.1"},
+     {"dst":"10.232.0.0/24","dev":"br-1f0c1e3a2b4d","protocol":"kernel","scope":"link","prefsrc":"10.232.0.1","flags":["linkdown"]}]
+
+>>> routes = [{"dst": "default", "dev": "eth0"}, {"dst": "10.232.0.0/24", "dev": "hc-dummy0"},
+...           {"dst": "10.232.0.0/24", "dev": "br-1f0c1e3a2b4d"}]
+>>> networks = [{"name": "hc-net", "driver": "bridge", "subnets": ["10.232.0.0/24"], "bridge": "br-1f0c1e3a2b4d"}]
+>>> subnet_overlaps(routes, networks, {})
+[{'source': 'network hc-net', 'subnet': '10.232.0.0/24', 'route': '10.232.0.0/24', 'dev': 'hc-dummy0', 'kind': 'network'}]
+"""
+
+import ipaddress
+
+DEFAULT_MTU = 1500
+FACT_PREFIXES = ("net.subnet_overlaps", "net.egress_", "net.docker_mtu", "net.dockerd_proxy",
+                 "firewalld.zone_conflicts")
+
+
+def _net(text):
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except (ValueError, TypeError):
+        return None
+
+
+def docker_interfaces(networks):
+    names = {"docker0"}
+    for network in networks or ():
+        if network.get("bridge"):
+            names.add(network["bridge"])
+    return names
+
+
+def subnet_overlaps(routes, networks, daemon_config):
+    """Docker subnets (networks, daemon.json bip and default-address-pools) that overlap a host
+    route through an interface that is not one of Docker's own bridges."""
+    ours = docker_interfaces(networks)
+    candidates = []
+    for network in networks or ():
+        if network.get("driver") not in ("bridge", "overlay", "macvlan", "ipvlan"):
+            continue
+        for subnet in network.get("subnets") or ():
+            candidates.append(("network %s" % network.get("name"), subnet, "network"))
+    config = daemon_config or {}
+    if isinstance(config.get("bip"), str):
+        candidates.append(('daemon.json "bip"', config["bip"], "bip"))
+    for pool in config.get("default-address-pools") or ():
+        if isinstance(pool, dict) and isinstance(pool.get("base"), str):
+            candidates.append(('daemon.json "default-address-pools"', pool["base"], "pool"))
+    found, seen = [], set()
+    for source, subnet, kind in candidates:
+        ours_net = _net(subnet)
+        if ours_net is None:
+            continue
+        for route in routes or ():
+            if route.get("dst") == "default" or route.get("dev") in ours:
+                continue
+            other = _net(route.get("dst"))
+            if other is None or other.version != ours_net.version or other.prefixlen == 0:
+                continue
+            if other.is_loopback or other.is_link_local or other.is_multicast:
+                continue
+            if ours_net.overlaps(other):
+                key = (source, str(ours_net), str(other), route.get("dev"))
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append({"source": source, "subnet": subnet, "route": route.get("dst"),
+                              "dev": route.get("dev") or "?", "kind": kind})
+    return found
+
+
+def egress_interface(routes):
+    """The interface of the IPv4 default route with the lowest metric; None without one."""
+    defaults = [r for r in routes or () if r.get("dst") == "default" and r.get("dev")]
+    if not defaults:
+        return None
+    return sorted(defaults, key=lambda r: r.get("metric") or 0)[0]["dev"]
+
+
+def interface_mtu(interfaces, name):
+    for interface in interfaces or ():
+        if interface.get("name") == name and isinstance(interface.get("mtu"), int):
+            return interface["mtu"]
+    return None
+
+
+def docker_mtu(daemon_config):
+    mtu = (daemon_config or {}).get("mtu")
+    return mtu if isinstance(mtu, int) and not isinstance(mtu, bool) and mtu > 0 else DEFAULT_MTU
+
+
+def dockerd_proxy(info):
+    """/info's HttpProxy, HttpsProxy and NoProxy (dockerd's own environment) -> {http, https, no}."""
+    info = info if isinstance(info, dict) else {}
+    return {"http": info.get("HttpProxy") or "", "https": info.get("HttpsProxy") or "",
+            "no": info.get("NoProxy") or ""}
+
+
+def zone_conflicts(zones, docker_bridges):
+    """Interfaces in two active zones, and Docker bridges in a zone other than docker/trusted.
+
+    >>> zone_conflicts({"public": {"interfaces": ["eth0", "docker0"]}, "docker": {"interfaces": ["br-1"]}}, {"docker0", "br-1"})
+    [{'interface': 'docker0', 'zones': ['public'], 'kind': 'docker-bridge-elsewhere'}]
+    """
+    holders = {}
+    for name, zone in sorted((zones or {}).items()):
+        for interface in (zone or {}).get("interfaces") or ():
+            holders.setdefault(interface, []).append(name)
+    found = []
+    for interface, names in sorted(holders.items()):
+        if len(names) > 1:
+            found.append({"interface": interface, "zones": names, "kind": "two-zones"})
+        elif interface in docker_bridges and names[0] not in ("docker", "trusted") and "docker" in (zones or {}):
+            found.append({"interface": interface, "zones": names, "kind": "docker-bridge-elsewhere"})
+    return found
+
+
+def build(view, facts, state, responses):
+    """Fill the derived host network facts (called by hostcheck.parse.build_facts)."""
+    routes, networks = facts.get("net.routes"), facts.get("engine.networks")
+    config = facts.get("daemon.config") if facts.known("daemon.config") else {}
+    if routes is None:
+        facts.missing("net.subnet_overlaps", facts.reason("net.routes"))
+    elif networks is None and not config:
+        facts.missing("net.subnet_overlaps", facts.reason("engine.networks"))
+    else:
+        facts.set("net.subnet_overlaps", subnet_overlaps(routes, networks or [], config))
+    facts.set("net.docker_mtu", docker_mtu(config))
+    egress = egress_interface(routes) if routes is not None else None
+    if egress:
+        facts.set("net.egress_interface", egress)
+        mtu = interface_mtu(facts.get("net.interfaces"), egress)
+        if mtu:
+            facts.set("net.egress_mtu", mtu)
+        else:
+            facts.missing("net.egress_mtu", facts.reason("net.interfaces") if not facts.known("net.interfaces")
+                          else "ip -j addr lists no MTU for %s" % egress)
+    else:
+        reason = facts.reason("net.routes") if routes is None else "no IPv4 default route"
+        facts.missing("net.egress_interface", reason)
+        facts.missing("net.egress_mtu", reason)
+    info = responses.get("/info")
+    if facts.get("engine.state") == "running" and isinstance(info, dict):
+        facts.set("net.dockerd_proxy", dockerd_proxy(info))
+    else:
+        facts.missing("net.dockerd_proxy", facts.reason("engine.version") if not facts.known("engine.state")
+                      else "Docker engine is %s" % facts.get("engine.state"))
+    zones = facts.get("firewalld.zones")
+    if zones is None:
+        facts.missing("firewalld.zone_conflicts", facts.reason("firewalld.zones"))
+    else:
+        facts.set("firewalld.zone_conflicts", zone_conflicts(zones, docker_interfaces(networks)))
