@@ -181,8 +181,8 @@ def _check_rule(rule, seen):
         if "otherwise" in applies:
             check.text(applies["otherwise"], "applies.otherwise")
     if "foreach" in rule:
-        if FACTS.get(rule["foreach"], ("",))[0] != "list[dict]":
-            check.fail("foreach %r is not a list[dict] fact" % rule["foreach"])
+        if FACTS.get(rule["foreach"], ("",))[0] not in ("list[dict]", "list[str]"):
+            check.fail("foreach %r is not a list[dict] or list[str] fact" % rule["foreach"])
         if "where" in rule:
             check.condition(rule["where"], "where")
         if not isinstance(rule.get("subject"), str):

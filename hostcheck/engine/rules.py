@@ -80,6 +80,8 @@ def _judge(rule, scope, lang):
         raise ValueError("%s is not a list" % rule["foreach"])
     findings = []
     for item in items:
+        if isinstance(item, str):   # a list[str] fact: the item is {"value": the string}
+            item = {"value": item}
         if not isinstance(item, dict):
             raise ValueError("%s holds %r, not a mapping" % (rule["foreach"], item))
         item_scope = scope.with_item(item)
