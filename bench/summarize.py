@@ -61,18 +61,24 @@ def table(results, engine):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--extra", default="running")
+    parser.add_argument("--runs", default="?")
     parser.add_argument("workdir", type=Path)
     args = parser.parse_args()
     results, engine = load(args.workdir)
-    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"],
-                            capture_output=True, text=True).stdout.strip()
-    print("# hostcheck benchmark\n")
-    print("Measured by `bench/run` with hyperfine (mean of its runs, after warm-up), on {} "
-          "({} cores), dockerd {}. Busybox `sleep` containers, `--network none`; the first "
-          "5 running, the others {}.\n".format(platform.platform(terse=True), os.cpu_count(),
-                                               docker or "?", args.extra))
-    print(table(results, engine))
 
+    def output(*argv):
+        return subprocess.run(argv, capture_output=True, text=True).stdout.strip() or "?"
+
+    docker = output("docker", "version", "--format", "{{.Server.Version}}")
+    commit = output("git", "rev-parse", "--short", "HEAD")
+    containers = ("all running" if args.extra == "running"
+                  else "the first 5 running, the others created, not started")
+    print("# hostcheck benchmark\n")
+    print("Measured by `bench/run` at commit {} with hyperfine ({} runs after 2 warm-ups, "
+          "mean ± σ), on {} ({} cores), dockerd {}. Busybox `sleep` containers, "
+          "`--network none`, {}.\n".format(commit, args.runs, platform.platform(terse=True),
+                                          os.cpu_count(), docker, containers))
+    print(table(results, engine))
 
 if __name__ == "__main__":
     main()
