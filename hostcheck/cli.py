@@ -28,7 +28,9 @@ class Fatal(click.ClickException):
 
 # Commands whose modules are imported only when they run ("module:attribute"), so that
 # `hostcheck --version` and `hostcheck check` never pay for them.
-LAZY_COMMANDS = {}
+LAZY_COMMANDS = {
+    "image": "hostcheck.image.cli:image",
+}
 
 
 class DefaultToCheck(click.Group):

@@ -58,7 +58,9 @@ def summarise(findings):
 
 # Trees that `check` and `analyze` walk on their own ("module:function"); each function
 # takes (capture, facts, catalogue, lang) and returns a list of walked trees.
-HOST_TREES = []
+HOST_TREES = [
+    "hostcheck.image.report:host_image_trees",
+]
 
 
 def host_trees(capture, facts, catalogue, lang):

@@ -1,0 +1,116 @@
+"""`hostcheck image REF… [--archive FILE]… [--capture FILE]`: will these images run here?
+
+REF is a local image (tag, or full or short id) — judged from the engine's image list, live
+or from `--capture` — or, when it is not local and names its registry host
+(`localhost:5000/app:1.0`), a registry reference asked through the engine. `--archive`
+reads a `docker save` tar or an OCI layout (tar or directory; `-` for stdin) offline, and
+also checks the ELF headers of the binaries inside.
+"""
+
+import sys
+
+import click
+
+from hostcheck.cli import Fatal, emit_report, load_capture, report_options
+from hostcheck.image import archive as archive_mod
+from hostcheck.image.judge import image_tree
+from hostcheck.image.local import find_image, image_name, image_platform, looks_like_registry_ref
+
+# The image command judges images: only image-area rules come along unless asked otherwise,
+# so an unrelated host finding does not decide its exit code.
+DEFAULT_ONLY = ("image",)
+
+
+class _Subject(object):
+    """One thing to judge: its name, platforms, optional binaries, or why it is unknown."""
+
+    def __init__(self, name, ref, platforms=None, binaries=None, unknown=None, registry=False):
+        self.name, self.ref = name, ref
+        self.platforms = platforms or []
+        self.binaries = binaries
+        self.unknown = unknown
+        self.registry = registry
+
+
+def archive_subjects(path):
+    """_Subjects of every image in an archive (ArchiveError when it cannot be read)."""
+    source = path
+    if path == "-":
+        source = "stdin"
+        images = archive_mod.read_archive_stream(sys.stdin.buffer, "stdin")
+    else:
+        images = archive_mod.read_archive(path)
+    subjects = []
+    for image in images:
+        platforms = [p.platform for p in image.platforms if p.platform is not None]
+        binaries = {p.platform: (p.binaries, p.note) for p in image.platforms if p.platform is not None}
+        name = "%s (%s)" % (image.name, source)
+        ref = image.name.split(", ")[0] if not image.name.startswith("sha256:") else "IMAGE"
+        subjects.append(_Subject(name, ref, platforms, binaries,
+                                 unknown=None if platforms else "the archive names no platform for %s" % image.name))
+    return subjects
+
+
+def ref_subjects(refs, facts, timeout):
+    images = facts.get("engine.images")
+    subjects = []
+    for ref in refs:
+        found = find_image(images or [], ref)
+        if found is not None:
+            platform = image_platform(found)
+            subjects.append(_Subject(ref, ref, [platform] if platform else [],
+                                     unknown=None if platform else "image %s has no recorded platform" % image_name(found)))
+            continue
+        if looks_like_registry_ref(ref):
+            from hostcheck.image import registry
+            result = registry.inspect(ref, timeout)
+            if result.platforms:
+                subjects.append(_Subject(ref + " (registry)", ref, result.platforms, registry=True))
+            else:
+                subjects.append(_Subject(ref + " (registry)", ref, unknown=result.error))
+            continue
+        if images is None:
+            why = "local images unknown: %s" % facts.reason("engine.images")
+        else:
+            why = "no local image %s (docker images lists %d); pull it, or give --archive FILE or a registry reference such as localhost:5000/%s" % (
+                ref, len(images), ref)
+        subjects.append(_Subject(ref, ref, unknown=why))
+    return subjects
+
+
+@click.command()
+@click.argument("refs", nargs=-1, metavar="[REF]...")
+@click.option("--archive", "archives", multiple=True, metavar="FILE",
+              help="A `docker save` tar or an OCI image layout (tar or directory; - for stdin). Repeatable.")
+@click.option("--capture", "capture_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Judge against a capture document instead of this host.")
+@report_options
+@click.pass_context
+def image(ctx, refs, archives, capture_file, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color):
+    """Will these images run here? Local images, archives, or registry references."""
+    if not refs and not archives:
+        raise click.UsageError("give an image (REF) or --archive FILE")
+    subjects = []
+    for path in archives:
+        try:
+            subjects.extend(archive_subjects(path))
+        except archive_mod.ArchiveError as exc:
+            raise Fatal(str(exc))
+    if capture_file:
+        capture = load_capture(capture_file)
+    else:
+        from hostcheck.capture import take
+        capture = take(timeout=timeout, redact=False)
+
+    def trees(capture, facts, catalogue, lang):
+        judged = list(subjects) + ref_subjects(refs, facts, timeout)
+        if judged and all(s.unknown for s in judged):
+            raise Fatal("nothing to judge: " + "; ".join(s.unknown for s in judged))
+        registry_reachable = any(s.registry for s in judged)
+        return [image_tree(facts, s.name, s.platforms, s.binaries, ref=s.ref, lang=lang, catalogue=catalogue,
+                           unknown_reason=s.unknown, registry_reachable=registry_reachable)
+                for s in judged]
+
+    if not only and not skip:
+        only = DEFAULT_ONLY
+    emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=redact, trees=trees)
