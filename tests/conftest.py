@@ -1,16 +1,17 @@
 """Shared test machinery: the `integration` marker and fixtures for real components.
 
 Fixtures (see each docstring):
-  docker_engine        session; the local engine answers, else skip
+  docker_engine        session; DockerEngine for the local engine (it must answer)
   busybox_image        session; factory arch -> local image tag, built with no registry
   containers           function; short-lived `hc-test-*` containers, removed afterwards
-  docker_archive       factory writing a `docker save`-style archive (no engine needed)
+  docker_archive       session; factory writing a `docker save`-style archive (no engine needed)
   binfmt               function; factory registering a binfmt_misc entry, state restored after
-  old_python           factory "3.6" -> pyenv interpreter path, else skip
+  old_python           session; factory "3.6" -> pyenv interpreter Path
 
 Tests under tests/integration/ are marked `integration` automatically; they run only
-when HOSTCHECK_INTEGRATION=1 (tests/run sets it after installing and starting the real
-components, see /work/shared/INTEGRATION-ENV.md for what was verified on this machine kind).
+when HOSTCHECK_INTEGRATION=1, which tests/run sets after installing and starting the real
+components (/work/shared/INTEGRATION-ENV.md has what was verified on this machine kind).
+Where it is set, a missing component fails the test instead of skipping it (`missing`).
 """
 
 import hashlib
@@ -33,6 +34,15 @@ INTEGRATION_SKIP_REASON = (
     "(run `sudo bash tests/run`, or set HOSTCHECK_INTEGRATION=1)"
 )
 TEST_CONTAINER_PREFIX = "hc-test-"
+
+
+def missing(reason):
+    """A component a test needs is absent: skip normally, but fail where the environment
+    opted in (HOSTCHECK_INTEGRATION=1, as in CI), because tests/run promised to provide it
+    and a silent skip would turn a broken environment into a green run."""
+    if INTEGRATION:
+        pytest.fail("integration environment incomplete: " + reason, pytrace=False)
+    pytest.skip(reason)
 
 # Static busybox binaries per image architecture. busybox-static (apt) installs the host's;
 # tests/run fetches the arm64 one into .cache/ and exports its path.
@@ -94,14 +104,14 @@ def docker_engine():
         pytest.skip(INTEGRATION_SKIP_REASON)
     cli = shutil.which("docker")
     if cli is None:
-        pytest.skip("docker CLI not installed (tests/run installs docker.io)")
+        missing("docker CLI not installed (tests/run installs docker.io)")
     try:
         result = subprocess.run([cli, "info", "--format", "{{json .}}"],
                                 capture_output=True, text=True, timeout=20)
     except subprocess.TimeoutExpired:
-        pytest.skip("docker info did not answer within 20 s")
+        missing("docker info did not answer within 20 s")
     if result.returncode != 0:
-        pytest.skip("dockerd does not answer: " + result.stderr.strip()[:200])
+        missing("dockerd does not answer: " + result.stderr.strip()[:200])
     return DockerEngine(cli, json.loads(result.stdout))
 
 
@@ -190,7 +200,7 @@ def docker_archive(tmp_path_factory):
 def _busybox_binary(arch):
     path = BUSYBOX_BINARIES.get(arch)
     if not path or not os.access(path, os.X_OK):
-        pytest.skip("no static busybox for {} (tests/run provides amd64 and arm64)".format(arch))
+        missing("no static busybox for {} (tests/run provides amd64 and arm64)".format(arch))
     return path
 
 
@@ -324,7 +334,7 @@ def binfmt():
     if not INTEGRATION:
         pytest.skip(INTEGRATION_SKIP_REASON)
     if os.geteuid() != 0:
-        pytest.skip("binfmt_misc registration needs root")
+        missing("binfmt_misc registration needs root")
     mounted_here = False
     if not _binfmt_mounted():
         subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_DIR)],
@@ -344,7 +354,7 @@ def binfmt():
         if flags is not None:
             source = BINFMTS_SOURCE / name
             if not source.exists():
-                pytest.skip("{} not found (tests/run installs qemu-user-static)".format(source))
+                missing("{} not found (tests/run installs qemu-user-static)".format(source))
             spec = dict(line.split(" ", 1) for line in source.read_text().splitlines()
                         if " " in line)
             (BINFMT_DIR / "register").write_text(":{}:M:{}:{}:{}:{}:{}".format(
@@ -392,7 +402,7 @@ def old_python():
     def find(minor):
         path = find_python(minor)
         if path is None:
-            pytest.skip("Python {} not installed under {}/versions".format(minor, pyenv_root()))
+            missing("Python {} not installed under {}/versions".format(minor, pyenv_root()))
         return path
 
     return find
