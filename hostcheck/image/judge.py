@@ -157,7 +157,7 @@ def image_tree(facts, subject, platforms, binaries=None, ref=None, lang="en", ca
 
 # Where a registry is reachable, tonistiigi/binfmt registers every QEMU emulator with F in
 # one step; offline sites use their distribution's packages (the tree's own commands).
-_EMULATOR_NODES = ("emulator-registered", "kernel-allows-emulation", "fix-binary", "emulator-enabled")
+_EMULATOR_NODES = ("emulator-disabled", "fix-binary")
 
 
 def _add_registry_remedy(tree, extra):
@@ -167,5 +167,9 @@ def _add_registry_remedy(tree, extra):
         return
     if tree["path"][-1]["node"] not in _EMULATOR_NODES:
         return
-    remediation["commands"] = list(remediation.get("commands") or []) + [
-        "docker run --privileged --rm tonistiigi/binfmt --install %s" % extra.get("subject.arch", "all")]
+    commands = list(remediation.get("commands") or [])
+    # after the distribution's own commands, before running the image
+    at = next((i for i, c in enumerate(commands) if c.startswith(("docker run --platform", "docker pull"))),
+              len(commands))
+    commands.insert(at, "docker run --privileged --rm tonistiigi/binfmt --install %s" % extra.get("subject.arch", "all"))
+    remediation["commands"] = commands

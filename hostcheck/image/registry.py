@@ -58,7 +58,9 @@ def inspect(ref, timeout=5.0):
     def ask():
         try:
             import docker
-            client = docker.APIClient(version="auto", timeout=timeout)
+            from hostcheck.capture.engine_api import resolve_endpoint
+            # The local engine, as the capture reads it (a remote DOCKER_HOST is not asked)
+            client = docker.APIClient(base_url=resolve_endpoint()[1], version="auto", timeout=timeout)
             try:
                 box["data"] = client.inspect_distribution(ref)
             finally:
