@@ -26,26 +26,12 @@ SYSTEMS_DIR = os.path.join(HERE, "data", "systems")
 SYSTEMS = sorted(name[:-len(".expect.json")] for name in os.listdir(SYSTEMS_DIR)
                  if name.endswith(".expect.json"))
 
-_PODMAN_SILENT_PASS = (
-    "runtime-podman-beside-docker passes ('installed: none') although no runtime command "
-    "(docker/podman/runc --version) was captured: runtimes.installed is built as [] instead of "
-    "unknown, a silent pass on missing evidence (SPEC: an unknown is skip)")
-
-# (system, rule) -> why the tool's status differs from the engineer's.
-DISAGREEMENTS = {
-    ("centos7-docker24-firewalld", "runtime-runc-cve-2024-21626"):
-        "runtime-runc-cve-2024-21626 warns 'a backport could not be confirmed' for runc 1.1.8 "
-        "whose commit v1.1.8-0-g82f18fe is an upstream tag build from docker-ce's containerd.io: "
-        "upstream builds get no backports (CHECKS.md), so the engineer says fail",
-    ("debian12-this-machine", "runtime-podman-beside-docker"):
-        "runtime-podman-beside-docker warns of runc/containerd package conflicts for podman 4.3.1 "
-        "beside Debian's docker.io 20.10.24, but both use Debian's own runc and containerd packages "
-        "(they install side by side here); only podman-docker conflicts with docker.io: info at most",
-    ("kylin-v10-sp3-arm64", "runtime-podman-beside-docker"): _PODMAN_SILENT_PASS,
-    ("ubuntu2204-arm64", "runtime-podman-beside-docker"): _PODMAN_SILENT_PASS,
-    ("uos20-server-arm64", "runtime-podman-beside-docker"): _PODMAN_SILENT_PASS,
-    ("loongnix20-loongarch64", "runtime-podman-beside-docker"): _PODMAN_SILENT_PASS,
-}
+# (system, rule) -> why the tool's status differs from the engineer's. Resolved so far:
+# centos7 runc-cve-2024-21626 (upstream tag builds of runc get no backports: fail), debian12
+# podman-beside-docker (the distribution's docker.io: info, no package conflict), and the
+# silent pass of podman-beside-docker on kylin, ubuntu, uos and loongnix (nothing probed:
+# runtimes.installed is unknown, skip).
+DISAGREEMENTS = {}
 
 
 def _runner():

@@ -364,7 +364,14 @@ def _build_runtimes(view, facts, state):
             facts.set(fact, value)
         else:
             facts.missing(fact, run.failure() or "%s: unexpected output %r" % (key, (run.stdout or "")[:60]))
-    facts.set("runtimes.installed", sorted(set(installed)))
+    keys = ("docker --version", "dockerd --version", "containerd --version", "runc --version",
+            "crun --version", "podman --version")
+    if installed or components or any(view.section("commands").get(k) is not None for k in keys):
+        facts.set("runtimes.installed", sorted(set(installed)))
+    else:
+        # Nothing probed is not "nothing installed": say so instead of an empty inventory.
+        facts.missing("runtimes.installed", "runtime commands (docker, dockerd, containerd, runc, crun, "
+                                            "podman --version): not captured")
     _build_runc_changelog(view, facts)
 
 
