@@ -26,7 +26,7 @@ def _classify(exc):
     lowered = text.lower()
     name = type(exc).__name__
     if "timeout" in name.lower() or "timed out" in lowered:
-        return "unreachable", "registry unreachable: no answer in time (%s)" % text[:200]
+        return "unreachable", None      # worded by the caller, which knows the host and the bound
     status = getattr(getattr(exc, "response", None), "status_code", None)
     if any(word in lowered for word in ("connection refused", "no such host", "dial tcp",
                                         "i/o timeout", "network is unreachable", "server misbehaving",
@@ -72,10 +72,12 @@ def inspect(ref, timeout=5.0):
     worker.start()
     worker.join(timeout + 1.0)
     if worker.is_alive():
-        return RegistryResult(ref, error="registry unreachable: no answer within %gs" % timeout,
-                              code="unreachable")
+        return RegistryResult(ref, error="registry unreachable: %s gave no answer within %gs"
+                              % (ref.split("/", 1)[0], timeout), code="unreachable")
     if "error" in box:
         code, line = _classify(box["error"])
+        if line is None:
+            line = "registry unreachable: %s gave no answer within %gs" % (ref.split("/", 1)[0], timeout)
         return RegistryResult(ref, error=line, code=code)
     platforms = _platforms(box.get("data"))
     if not platforms:
