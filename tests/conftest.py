@@ -6,6 +6,7 @@ Fixtures (see each docstring):
   containers           function; short-lived `hc-test-*` containers, removed afterwards
   docker_archive       session; factory writing a `docker save`-style archive (no engine needed)
   binfmt               function; factory registering a binfmt_misc entry, state restored after
+  firewalld            function; factory starting D-Bus and firewalld, iptables restored after
   old_python           session; factory "3.6" -> pyenv interpreter Path
 
 Tests under tests/integration/ are marked `integration` automatically; they run only
@@ -19,8 +20,10 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -374,6 +377,90 @@ def binfmt():
                 (BINFMT_DIR / name).write_text("0")
     if mounted_here:
         subprocess.run(["umount", str(BINFMT_DIR)], check=False)
+
+
+# ------------------------------------------------------------------ firewalld
+
+
+def _firewalld_state():
+    result = subprocess.run(["firewall-cmd", "--state"], capture_output=True, text=True)
+    return result.stdout.strip() or result.stderr.strip()
+
+
+DBUS_PID_FILE = Path("/run/dbus/pid")
+
+
+def _system_bus_running():
+    try:
+        pid = int(DBUS_PID_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    return Path("/proc/{}/comm".format(pid)).exists()
+
+
+def _remove_bus_leftovers():
+    # A stopped dbus-daemon leaves its pid file (which stops the next one from starting)
+    # and its socket behind.
+    for leftover in (DBUS_PID_FILE, Path("/run/dbus/system_bus_socket")):
+        if leftover.exists():
+            leftover.unlink()
+
+
+def _wait_until(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def firewalld():
+    """Factory: firewalld(start=True) -> None. Starts the system D-Bus if it is not running
+    and, with start=True, firewalld (≈0.7 s to answer). firewalld started after dockerd
+    takes dockerd's iptables chains away (INTEGRATION-ENV.md), so at teardown firewalld is
+    stopped, iptables and ip6tables are restored from a snapshot taken before, and the
+    D-Bus daemon is stopped if this fixture started it. With start=False only D-Bus runs:
+    `firewall-cmd --state` then says "not running" (rc 252) instead of a D-Bus error.
+    """
+    if not INTEGRATION:
+        pytest.skip(INTEGRATION_SKIP_REASON)
+    for tool in ("firewalld", "firewall-cmd", "dbus-daemon", "iptables-save"):
+        if shutil.which(tool) is None:
+            missing("{} not installed (tests/run installs firewalld, dbus, iptables)".format(tool))
+    if os.geteuid() != 0:
+        missing("firewalld needs root")
+    snapshots = {tool: subprocess.run([tool + "-save"], capture_output=True, check=True).stdout
+                 for tool in ("iptables", "ip6tables")}
+    started = {}  # "dbus" -> pid, "firewalld" -> Popen
+
+    def start(start=True):
+        if not _system_bus_running():
+            Path("/run/dbus").mkdir(parents=True, exist_ok=True)
+            _remove_bus_leftovers()
+            pid = subprocess.run(["dbus-daemon", "--system", "--fork", "--print-pid"],
+                                 capture_output=True, text=True, check=True).stdout.split()[0]
+            started["dbus"] = int(pid)
+        if start and "firewalld" not in started and _firewalld_state() != "running":
+            started["firewalld"] = subprocess.Popen(
+                ["firewalld", "--nofork", "--nopid"], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if not _wait_until(lambda: _firewalld_state() == "running", 20):
+                pytest.fail("firewalld did not answer within 20 s", pytrace=False)
+
+    yield start
+
+    daemon = started.get("firewalld")
+    if daemon is not None:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+    for tool, rules in snapshots.items():
+        subprocess.run([tool + "-restore"], input=rules, check=True)
+    if "dbus" in started:
+        os.kill(started["dbus"], signal.SIGTERM)
+        _wait_until(lambda: not Path("/proc/{}".format(started["dbus"])).exists(), 5)
+        _remove_bus_leftovers()
 
 
 # ------------------------------------------------------------------ old Pythons
