@@ -2,13 +2,17 @@
 # Source it with REPO set to the repository root; it defines functions and a few variables.
 # shellcheck shell=bash
 
+# dockerd, iptables and firewalld live in sbin, which a CI runner's PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 CACHE="$REPO/.cache"                       # git-ignored: arm64 busybox, dockerd and pip logs
 
 log() { printf '[%s %s] %s\n' "${LOG_NAME:-hostcheck}" "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- system packages
-APT_PACKAGES=(docker.io busybox-static qemu-user-static binfmt-support firewalld dbus iptables)
+# docker-registry: a real registry on loopback for the image tree's registry path.
+APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-support firewalld dbus
+              iptables iproute2)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 
@@ -52,7 +56,7 @@ fetch_arm64_busybox() {
 pyenv_root() {
     if [[ -n ${PYENV_ROOT:-} ]]; then echo "$PYENV_ROOT"
     elif command -v pyenv >/dev/null; then pyenv root
-    else echo "$HOME/.pyenv"; fi
+    else echo "${HOME:-/root}/.pyenv"; fi
 }
 
 # The newest pyenv interpreter of a minor version, e.g. 3.9 -> .../versions/3.9.18/bin/python3
