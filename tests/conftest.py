@@ -47,6 +47,7 @@ def missing(reason):
         pytest.fail("integration environment incomplete: " + reason, pytrace=False)
     pytest.skip(reason)
 
+
 # Static busybox binaries per image architecture. busybox-static (apt) installs the host's;
 # tests/run fetches the arm64 one into .cache/ and exports its path.
 BUSYBOX_BINARIES = {
@@ -102,7 +103,9 @@ def _text(data):
 
 @pytest.fixture(scope="session")
 def docker_engine():
-    """DockerEngine for the local dockerd; skips unless it answers `docker info`."""
+    """DockerEngine for the local dockerd: call it like the CLI (`docker_engine("ps", "-q")`
+    -> CompletedProcess, raising on failure unless check=False), `.inspect(*names)` -> list,
+    `.info` -> dict. Skipped without HOSTCHECK_INTEGRATION=1; there, it must answer."""
     if not INTEGRATION:
         pytest.skip(INTEGRATION_SKIP_REASON)
     cli = shutil.which("docker")
