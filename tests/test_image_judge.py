@@ -224,3 +224,13 @@ def test_check_stays_fast_with_500_containers():
     elapsed = time.perf_counter() - started
     assert len(trees) == len(facts.get("engine.images")) + 250
     assert elapsed < 0.5, "%.3f s for 250 container trees" % elapsed
+
+
+def test_exited_foreign_container_without_a_log_line_still_gets_a_tree():
+    capture = this_machine_capture()
+    capture["docker"]["logs"] = {}
+    trees = host_image_trees(capture, build_facts(capture), CATALOGUE, "en")
+    (container,) = [t for t in trees if t["subject"].startswith("container ")]
+    assert container["path"][0]["answer"] == "no"            # the exit code alone says nothing
+    assert container["path"][0]["evidence"] == "exited with code 1"
+    assert container["verdict"]["id"] == "needs-remediation"  # the image's platform does

@@ -22,7 +22,7 @@ _LOG_MEANINGS = (
 
 _TEXT = {
     "en": {
-        "question": "How did the container fail?",
+        "question": "Does the container's exit say why it failed?",
         "exited": "exited with code %s",
         "log": "log: %s",
         "exec_format": "the kernel has no handler for the binary's machine: no binfmt_misc entry serves it",
@@ -32,6 +32,7 @@ _TEXT = {
         "permission": "the entrypoint is not executable (mode, or a noexec mount)",
         "contradicts": "the label says the image runs natively, yet the log says exec format error: "
                        "it carries binaries for another machine (scan it: docker save %s | hostcheck image --archive -)",
+        "contradicts_fix": "Scan the image's binaries, then rebuild it so that every executable is built for its platform.",
         "page_verdict": "exits at start: its allocator (jemalloc) was built for 4 KiB pages, and kernel "
                         "%s uses %s-byte pages (\"Unsupported system page size\")",
         "page_fix": "Use an image whose jemalloc was built with --with-lg-page=16 (64 KiB), or one "
@@ -40,7 +41,7 @@ _TEXT = {
                           "getconf PAGESIZE"],
     },
     "zh": {
-        "question": "容器是如何失败的？",
+        "question": "容器的退出信息能否说明失败原因？",
         "exited": "退出码 %s",
         "log": "日志：%s",
         "exec_format": "内核没有该二进制架构的处理程序：没有 binfmt_misc 注册项为其服务",
@@ -49,6 +50,7 @@ _TEXT = {
         "permission": "入口程序不可执行（权限位，或 noexec 挂载）",
         "contradicts": "标签表明镜像可原生运行，但日志报 exec format error：镜像内含其他架构的二进制文件"
                        "（可扫描：docker save %s | hostcheck image --archive -）",
+        "contradicts_fix": "扫描镜像内的二进制文件，然后重新构建，使每个可执行文件都为其平台构建。",
         "page_verdict": "启动即退出：其分配器（jemalloc）按 4 KiB 页构建，而内核 %s 的页大小为 %s 字节"
                         "（“Unsupported system page size”）",
         "page_fix": "使用以 --with-lg-page=16（64 KiB）构建 jemalloc 的镜像，或不使用 jemalloc 的镜像；或在 4 KiB 页内核上运行。",
@@ -114,11 +116,13 @@ def container_tree(facts, container, image, platform, lines, kinds, words, catal
     if verdict.get("id") == "native" and "exec_format" in kinds:
         evidence.append(words["contradicts"] % image)
         verdict.update({"id": "needs-remediation", "status": "fail", "text": words["contradicts"] % image,
-                        "remediation": {"text": "", "commands": ["docker save %s | hostcheck image --archive -" % image]}})
+                        "remediation": {"text": words["contradicts_fix"],
+                                        "commands": ["docker save %s | hostcheck image --archive -" % image]}})
     elif verdict.get("id") == "native" and "page_size" in kinds:
         verdict.update({"id": "needs-remediation", "status": "fail",
                         "text": words["page_verdict"] % (facts.get("kernel.release", "?"), facts.get("arch.page_size", "?")),
                         "remediation": {"text": words["page_fix"], "commands": list(words["page_commands"])}})
-    tree["path"].insert(0, {"node": "container-exit", "question": words["question"], "answer": "yes",
+    tree["path"].insert(0, {"node": "container-exit", "question": words["question"],
+                            "answer": "yes" if kinds else "no",
                             "evidence": "; ".join(evidence)})
     return tree
