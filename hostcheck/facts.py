@@ -131,6 +131,8 @@ FACTS = {
     "storage.root_total_bytes": ("int", "size of the Docker root filesystem"),
     "storage.root_free_inodes": ("int", "free inodes of the Docker root filesystem"),
     "storage.root_total_inodes": ("int", "inodes of the Docker root filesystem"),
+    "storage.root_free_gib": ("float", "free space of the Docker root filesystem in GiB (one decimal)"),
+    "storage.root_total_gib": ("float", "size of the Docker root filesystem in GiB (one decimal)"),
     "storage.root_free_percent": ("float", "free space of the Docker root filesystem, percent of its size"),
     "storage.root_free_inodes_percent": ("float", "free inodes of the Docker root filesystem, percent (unknown where the filesystem has no inode count, e.g. btrfs)"),
     # --- processes (psutil, when present) ----------------------------------------

@@ -354,6 +354,24 @@ def _entries(rules_dir, pattern, key, check, seen):
             yield shown, entry
 
 
+# A line break inside a folded YAML scalar becomes a space; between two Chinese characters
+# (or full-width punctuation) that space is a typo a reader sees, so it is dropped.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_ZH_GAP = re.compile("(?<=[%s]) +(?=[%s])" % (_CJK, _CJK))
+
+
+def _tidy_zh(node):
+    if isinstance(node, dict):
+        if set(node) == set(LANGS) and isinstance(node.get("zh"), str):
+            node["zh"] = _ZH_GAP.sub("", node["zh"])
+            return
+        for value in node.values():
+            _tidy_zh(value)
+    elif isinstance(node, list):
+        for value in node:
+            _tidy_zh(value)
+
+
 def build_catalogue(rules_dir=DEFAULT_RULES):
     """The validated catalogue as a dict (raises CatalogueError)."""
     rules, trees, seen = [], {}, {}
@@ -365,6 +383,8 @@ def build_catalogue(rules_dir=DEFAULT_RULES):
         trees[tree["id"]] = dict(tree, file=shown)
     if not rules:
         raise CatalogueError("%s holds no rules" % rules_dir)
+    _tidy_zh(rules)
+    _tidy_zh(trees)
     return {"version": CATALOGUE_VERSION, "rules": rules, "trees": trees}
 
 

@@ -830,6 +830,12 @@ def _build_storage(view, facts):
             facts.set(fact, value)
         else:
             facts.missing(fact, "statvfs %s: no %s" % (path, key))
+    for fact, source in (("storage.root_free_gib", "storage.root_free_bytes"),
+                         ("storage.root_total_gib", "storage.root_total_bytes")):
+        if facts.known(source):
+            facts.set(fact, round(facts.get(source) / float(1 << 30), 1))
+        else:
+            facts.missing(fact, facts.reason(source))
     for fact, free, total, what in (("storage.root_free_percent", "storage.root_free_bytes",
                                      "storage.root_total_bytes", "size"),
                                     ("storage.root_free_inodes_percent", "storage.root_free_inodes",
