@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from net_helpers import (PREFIX, Namespace, findings, have_root_tools, hostcheck, http_get,
-                         http_get_from, judge, run_remediation, sh, wait_until)
+                         http_get_from, judge, run_remediation, wait_until)
 
 pytestmark = pytest.mark.skipif(not have_root_tools(), reason="needs root, ip, iptables and busybox")
 
