@@ -67,3 +67,24 @@ def test_host_platform_from_facts():
     assert str(host_platform(Facts({"arch.platform": "linux/arm64", "arch.variant": "v8"}))) == "linux/arm64/v8"
     assert str(host_platform(Facts({"arch.platform": "linux/amd64"}))) == "linux/amd64"
     assert host_platform(Facts({}, {"arch.platform": "uname: not captured"})) is None
+
+
+def test_386_on_amd64_follows_the_kernel_configuration():
+    from hostcheck.image.platform import kernel_runs_ia32
+    assert runs_natively(parse("linux/386"), parse("linux/amd64"), ia32=True) is True
+    assert runs_natively(parse("linux/386"), parse("linux/arm64"), ia32=True) is False
+    # this machine's /proc/config.gz has CONFIG_IA32_EMULATION=y; a kernel without it cannot
+    assert kernel_runs_ia32(Facts({"kernel.config": {"CONFIG_IA32_EMULATION": "y"}})) is True
+    assert kernel_runs_ia32(Facts({"kernel.config": {"CONFIG_X86_64": "y"}})) is False
+    assert kernel_runs_ia32(Facts({}, {"kernel.config": "not captured"})) is True
+    # Linux 6.7+ (Documentation/admin-guide/kernel-parameters.txt, ia32_emulation=)
+    off_by_default = {"CONFIG_IA32_EMULATION": "y", "CONFIG_IA32_EMULATION_DEFAULT_DISABLED": "y"}
+    assert kernel_runs_ia32(Facts({"kernel.config": off_by_default})) is False
+    assert kernel_runs_ia32(Facts({"kernel.config": off_by_default, "kernel.cmdline": ["ia32_emulation=1"]})) is True
+    assert kernel_runs_ia32(Facts({"kernel.config": {"CONFIG_IA32_EMULATION": "y"},
+                                   "kernel.cmdline": ["ia32_emulation=0"]})) is False
+
+
+def test_native_platform_prefers_the_hosts_own_architecture():
+    platforms = [parse("linux/386"), parse("linux/amd64")]
+    assert str(native_platform(platforms, parse("linux/amd64"), ia32=True)) == "linux/amd64"

@@ -5,7 +5,7 @@ computed from the image's platforms, its ELF scan, and the host's facts.
 from hostcheck.engine.rules import as_facts
 from hostcheck.engine.trees import walk_tree
 from hostcheck.facts import Facts
-from hostcheck.image.platform import host_platform, native_platform, parse
+from hostcheck.image.platform import host_platform, kernel_runs_ia32, native_platform, parse
 
 # The binfmt entry names qemu-user-static / binfmt-support / tonistiigi/binfmt register.
 QEMU_ENTRY_NAMES = {
@@ -111,7 +111,7 @@ def subject_facts(facts, platforms, binaries=None, ref=None, lang="en", unknown_
     if host is None:
         reasons["subject.native"] = facts.reason("arch.platform")
         return extra, reasons
-    chosen = native_platform(platforms, host)
+    chosen = native_platform(platforms, host, kernel_runs_ia32(facts))
     extra["subject.native"] = chosen is not None
     if chosen is None:
         # The platform that would run: one an enabled emulator serves, else the first listed.

@@ -76,18 +76,22 @@ def _level(variant):
         return None
 
 
-def runs_natively(image, host):
+def runs_natively(image, host, ia32=False):
     """Does the host's CPU execute this image platform's binaries without an emulator?
 
     Same OS and architecture; arm variants run on the same or a newer ISA level (a v6 image
     on a v7 host, not the reverse). amd64 levels v2..v4 are CPU feature sets on the same
     ISA: the kernel runs them, so they count as native (containerd 1.6, as Docker 20.10
     ships it, matches amd64 images of any level on an amd64 host). arm64 variants (v8,
-    v8.2, v9) run on every arm64 kernel. 32-bit x86 and arm on 64-bit hosts are left to
-    an emulator entry: AArch32 is missing on many arm64 server CPUs (Kunpeng 920 among them).
+    v8.2, v9) run on every arm64 kernel. `ia32`: the amd64 kernel runs 32-bit x86 binaries
+    (CONFIG_IA32_EMULATION; containerd matches linux/386 on amd64 hosts too). 32-bit arm on
+    arm64 is left to an emulator entry: AArch32 is missing on many arm64 server CPUs
+    (Kunpeng 920 among them).
     """
     if image is None or host is None:
         return None
+    if ia32 and image.os == host.os and (image.architecture, host.architecture) == ("386", "amd64"):
+        return True
     if image.os != host.os or image.architecture != host.architecture:
         return False
     if image.architecture == "arm":
@@ -107,12 +111,33 @@ def host_platform(facts):
     return normalise(os_name, architecture, facts.get("arch.variant"))
 
 
-def native_platform(platforms, host):
-    """The first of `platforms` the host runs natively, else None."""
-    for platform in platforms:
-        if runs_natively(platform, host):
-            return platform
+def native_platform(platforms, host, ia32=False):
+    """The platform the host runs natively (its own before a compatible one), else None."""
+    for exact_only in (True, False):
+        for platform in platforms:
+            if exact_only and platform.architecture != host.architecture:
+                continue
+            if runs_natively(platform, host, ia32):
+                return platform
     return None
+
+
+def kernel_runs_ia32(facts):
+    """CONFIG_IA32_EMULATION from the kernel configuration; when it is not known, yes
+    (every distribution kernel for x86_64 enables it)."""
+    config = facts.get("kernel.config")
+    cmdline = facts.get("kernel.cmdline") or []
+    for word in ("ia32_emulation=0", "ia32_emulation=false", "ia32_emulation=n"):
+        if word in cmdline:
+            return False
+    if not isinstance(config, dict):
+        return True
+    if config.get("CONFIG_IA32_EMULATION") != "y":
+        return False
+    # Linux 6.7+: built in but off unless the command line turns it on
+    if config.get("CONFIG_IA32_EMULATION_DEFAULT_DISABLED") == "y":
+        return any(w in cmdline for w in ("ia32_emulation=1", "ia32_emulation=true", "ia32_emulation=y"))
+    return True
 
 
 # ELF identification -> the OCI platform it runs on (the same table binfmt entries use).

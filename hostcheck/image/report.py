@@ -10,7 +10,7 @@ import re
 
 from hostcheck.image.judge import image_tree
 from hostcheck.image.local import image_name, image_platform
-from hostcheck.image.platform import host_platform, runs_natively
+from hostcheck.image.platform import host_platform, kernel_runs_ia32, runs_natively
 
 # Log line -> what it means for "will this image run here?" (the capture's LOG_PATTERNS).
 _LOG_MEANINGS = (
@@ -76,6 +76,7 @@ def host_image_trees(capture, facts, catalogue, lang):
         return []
     words = _TEXT.get(lang, _TEXT["en"])
     host = host_platform(facts)
+    ia32 = kernel_runs_ia32(facts)
     logs = ((capture.get("docker") or {}).get("logs") or {}) if isinstance(capture, dict) else {}
     trees, by_id = [], {}
     for image in images:
@@ -90,7 +91,7 @@ def host_image_trees(capture, facts, catalogue, lang):
         lines = [line for line in logs.get(container.get("id")) or [] if isinstance(line, str)]
         kinds = classify_log(lines)
         name, platform = by_id.get(container.get("image_id"), (container.get("image") or "?", None))
-        native = runs_natively(platform, host)
+        native = runs_natively(platform, host, ia32)
         if native is not False and not kinds:
             continue
         trees.append(container_tree(facts, container, name, platform, lines, kinds, words, catalogue, lang))

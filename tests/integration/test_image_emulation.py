@@ -72,6 +72,7 @@ def test_verdict_agrees_with_docker_run(state, binfmt, docker_engine, busybox_im
         assert verdict == expected_verdict
         assert path_of(tree)[-1] == last_step
     assert live["verdict"]["text"] == replayed["verdict"]["text"]
+    print("\n| %s | %s | %s | %s |" % (state, live["verdict"]["id"], replayed["verdict"]["id"], output))
     # What the real run printed is what the verdict announced.
     if state in ("no-entry", "entry-disabled"):
         assert "exec format error" in output
