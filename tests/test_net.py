@@ -108,14 +108,14 @@ def test_dnat_rule_parsing():
     (("port", "18081"), ("exposed-not-published", "fail"), "exposed=yes"),
     (("port", "hc-net-exp:18081"), ("exposed-not-published", "fail"), "exposed=yes"),
     (("port", "18082"), ("host-port-taken", "fail"), "host-port-free=no"),
-    (("port", "hc-net-web:8080"), ("open", "pass"), "docker-proxy=yes"),
-    (("port", "18090"), ("open", "pass"), "docker-proxy=yes"),
+    (("port", "hc-net-web:8080"), ("open", "pass"), "all-read=yes"),
+    (("port", "18090"), ("open", "pass"), "all-read=yes"),
     (("port", "18099"), ("not-published", "fail"), "exposed=no"),
     (("port", "nosuch:80"), ("no-such-container", "fail"), "container-found=no"),
     (("reach", "hc-net-a", "hc-net-b"), ("different-networks", "fail"), "same-network=no"),
     (("reach", "hc-net-c", "hc-net-d"), ("default-bridge-names", "fail"), "names-resolve=no"),
-    (("reach", "hc-net-c", "172.17.0.6:80"), ("reachable", "pass"), "swarm=no"),
-    (("reach", "hc-net-a", "hc-net-a:80"), ("reachable", "pass"), "swarm=no"),
+    (("reach", "hc-net-c", "172.17.0.6:80"), ("reachable", "pass"), "all-read=yes"),
+    (("reach", "hc-net-a", "hc-net-a:80"), ("reachable", "pass"), "all-read=yes"),
     (("reach", "hc-net-i", "10.231.250.2:80"), ("internal-network", "fail"), "addr-internal=yes"),
     (("reach", "hc-net-a", "nosuch"), ("no-such-destination", "fail"), "dst-found=no"),
     (("egress", "hc-net-i"), ("internal-network", "fail"), "internal=yes"),
@@ -192,6 +192,18 @@ def test_redacted_capture_gives_the_same_verdicts(scenarios):
     facts = build_facts(redacted)
     assert verdict(walk_port(redacted, facts, "18080")) == ("listens-on-loopback", "fail")
     assert verdict(walk_reach(redacted, facts, "hc-net-a", "hc-net-b")) == ("different-networks", "fail")
+
+
+def test_unreadable_iptables_is_never_a_silent_pass(scenarios):
+    capture, _ = scenarios
+    unprivileged = json.loads(json.dumps(capture))
+    unprivileged["commands"]["iptables-save"] = {"argv": ["iptables-save"], "error": "permission_denied"}
+    facts = build_facts(unprivileged)
+    for trees in (walk_egress(unprivileged, facts, "hc-net-web"), walk_port(unprivileged, facts, "hc-net-web:8080")):
+        tree = trees[0]
+        if tree["verdict"]["id"] != "mtu-too-big":
+            assert tree["verdict"]["status"] == "skip", tree["verdict"]
+            assert "iptables-save" in tree["verdict"]["text"]
 
 
 def test_missing_socket_tables_are_unknown_not_pass(scenarios):
