@@ -130,3 +130,25 @@ def test_entry_without_F_exit_is_explained_in_check(binfmt, containers, busybox_
     (tree,) = [t for t in report["trees"] if run.name in t["subject"]]
     assert "no such file or directory" in tree["path"][0]["evidence"]
     assert path_of(tree)[-1] == "fix-binary=no"
+
+
+def test_386_image_runs_natively_on_amd64(docker_engine, tmp_path):
+    """A 32-bit x86 image on this amd64 kernel (CONFIG_IA32_EMULATION=y): no emulator needed.
+    The i386 busybox-static comes like the arm64 one (apt-get download busybox-static:i386)."""
+    import os
+    from conftest import busybox_rootfs_tar, write_docker_archive, _busybox_applets
+    binary = os.environ.get("HOSTCHECK_BUSYBOX_I386", str(REPO_ROOT / ".cache/busybox-i386/bin/busybox"))
+    if not os.access(binary, os.X_OK):
+        pytest.skip("no i386 busybox-static (apt-get download busybox-static:i386 into .cache/busybox-i386)")
+    tag = "hc-img/busybox:386"
+    path = tmp_path / "i386.tar"
+    write_docker_archive(path, busybox_rootfs_tar(binary, _busybox_applets()), "386", None, tag)
+    docker_engine("load", "--input", str(path))
+    try:
+        result = docker_engine("run", "--rm", "--pull=never", "--name", "hc-img-" + uuid.uuid4().hex[:10],
+                               "--platform", "linux/386", tag, "uname", "-m", check=False)
+        assert result.returncode == 0, result.stderr
+        assert image_verdict(tag)["verdict"]["id"] == "native"
+        assert image_verdict("--archive", str(path))["path"][0]["evidence"] == "linux/386: 1 ELF file: 1 x86"
+    finally:
+        docker_engine("rmi", "-f", tag, check=False)
