@@ -16,6 +16,16 @@ APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-s
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 
+# Three tries with a pause: a mirror's hiccup should not fail a CI run.
+retry() {
+    local attempt
+    for attempt in 1 2 3; do
+        "$@" && return 0
+        ((attempt < 3)) && { log "retrying in 10 s: $*"; sleep 10; }
+    done
+    return 1
+}
+
 # apt-get install PKG... unless all are installed already (then no apt call at all).
 install_system_packages() {
     local missing=() pkg
@@ -28,9 +38,9 @@ install_system_packages() {
     fi
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    "${APT[@]}" update >/dev/null
+    retry "${APT[@]}" update >/dev/null
     # --no-install-recommends: docker.io recommends would pull in git, xz, apparmor, ...
-    "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+    retry "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # A true arm64 busybox, for an arm64 image built without a registry. A private apt state
@@ -43,8 +53,8 @@ fetch_arm64_busybox() {
                 -o APT::Architecture=arm64 -o "APT::Architectures::=arm64")
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
     log "fetching busybox-static:arm64"
-    "${APT[@]}" "${opts[@]}" update >/dev/null
-    (cd "$apt_dir" && rm -f ./*.deb && "${APT[@]}" "${opts[@]}" download busybox-static:arm64 >/dev/null)
+    retry "${APT[@]}" "${opts[@]}" update >/dev/null
+    (cd "$apt_dir" && rm -f ./*.deb && retry "${APT[@]}" "${opts[@]}" download busybox-static:arm64 >/dev/null)
     rm -rf "$CACHE/busybox-arm64.tmp"
     dpkg-deb -x "$apt_dir"/busybox-static_*_arm64.deb "$CACHE/busybox-arm64.tmp"
     mkdir -p "$(dirname "$target")"
