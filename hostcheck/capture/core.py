@@ -51,6 +51,11 @@ DOCKER_DROPINS = "/etc/systemd/system/docker.service.d"
 SOCKET_TABLES = ("tcp", "tcp6", "udp", "udp6")
 STAT_PATHS = (
     "/var/run/docker.sock", "/run/containerd/containerd.sock",
+    # Several installs of one engine (a package and a static or snap copy) shadow each other.
+    "/usr/bin/docker", "/usr/local/bin/docker", "/snap/bin/docker",
+    "/usr/bin/dockerd", "/usr/local/bin/dockerd",
+    # AppArmor enabled without its parser makes every container fail to start (Docker < 23.0.1).
+    "/sbin/apparmor_parser", "/usr/sbin/apparmor_parser",
     # LoongArch: the old-world (ABI 1.0) and new-world (ABI 2.0) dynamic loaders.
     "/lib64/ld.so.1", "/lib64/ld-linux-loongarch-lp64d.so.1",
 )
@@ -62,6 +67,8 @@ ROOT_ONLY = frozenset(("iptables-save", "ip6tables-save", "iptables-legacy-save"
 # Slowest first (Go binaries take tens of ms to start): they bound the capture's wall time.
 COMMANDS = (
     ("podman", "--version"), ("docker", "--version"), ("crun", "--version"),
+    # Kylin V10's own Docker packages ship docker-runc, which conflicts with containerd.io.
+    ("docker-runc", "--version"),
     ("iptables", "--version"), ("iptables-save",), ("ip6tables-save",),
     ("iptables-legacy-save",), ("iptables-nft-save",),
     ("ip", "-j", "addr"), ("ip", "-j", "route"), ("ip", "-j", "-6", "route"),
@@ -69,6 +76,10 @@ COMMANDS = (
 )
 RPM_CHANGELOG = ("rpm", "-q", "--changelog", "runc")
 RUNC_DEB_CHANGELOG = "/usr/share/doc/runc/changelog.Debian.gz"
+# containerd's own changelog, for its CVEs' backports (Debian's containerd package).
+CONTAINERD_DEB_CHANGELOG = "/usr/share/doc/containerd/changelog.Debian.gz"
+RPM_CONTAINERD_CHANGELOG = ("rpm", "-q", "--changelog", "containerd.io", "containerd")
+DAEMON_NAMES = frozenset(("dockerd", "containerd", "podman"))
 
 ENGINE_LISTS = ("/version", "/info", "/containers/json?all=1", "/networks", "/images/json")
 LOG_TAIL = 50
@@ -234,6 +245,7 @@ class Capture(object):
         self.pending = {}
         self.next_id = 0
         self.processes_live = set()
+        self.spawned = set()  # pids of our own probes: not part of the host's process table
         # Every command can start at once (they mostly wait on their children, and the
         # version commands the engine's answer decides on must not queue behind the rest).
         self.lanes = {"io": _Lane("io", 4), "cmd": _Lane("cmd", 16), "engine": _Lane("engine", 6)}
@@ -349,6 +361,7 @@ class Capture(object):
         with self.cond:
             if running:
                 self.processes_live.add(proc)
+                self.spawned.add(proc.pid)
             else:
                 self.processes_live.discard(proc)
 
@@ -367,6 +380,7 @@ class Capture(object):
             self.file(path)
         self.submit("io", ("files", "/proc/config.gz", {"error": "timeout"}), self._kernel_config)
         self.file(RUNC_DEB_CHANGELOG, limit=CHANGELOG_LIMIT, compressed=True)
+        self.file(CONTAINERD_DEB_CHANGELOG, limit=CHANGELOG_LIMIT, compressed=True)
         for path in DIRS:
             self.submit("io", ("dirs", path, {"error": "timeout"}), self._list, path)
         self.submit("io", ("dirs", DOCKER_DROPINS, {"error": "timeout"}), self._dropins)
@@ -470,33 +484,23 @@ class Capture(object):
                     items.append({"pid": proc.pid, "name": proc.name()})
                 except Exception:  # gone, or a zombie: skip it
                     continue
-            self.put("extra", "processes", {"source": "psutil", "items": items})
-            firewalld = any(_is_firewalld(item["name"], lambda p=item["pid"]: _proc_cmdline(p))
-                            for item in items)
-            self._firewall(firewalld)
-            self._listeners(psutil, items)
-            return
-        items = []
-        try:
-            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
-            pids = []
-        for pid in sorted(pids):
-            # os.open/os.read: a host may run thousands of processes, file objects cost more.
-            try:
-                fd = os.open("/proc/%d/comm" % pid, os.O_RDONLY)
-            except OSError:
-                continue  # gone meanwhile
-            try:
-                name = os.read(fd, 64).decode("utf-8", "replace").rstrip("\n")
-            except OSError:
-                continue
-            finally:
-                os.close(fd)
-            items.append({"pid": pid, "name": name})
-        self.put("extra", "processes", {"source": "proc", "items": items})
+        else:
+            items = _proc_table()
+        with self.cond:
+            own = set(self.spawned)
+        # Our own probes (`podman --version` …) are not the host's processes.
+        items = [item for item in items if item["pid"] not in own and not (
+            item["name"] in DAEMON_NAMES and _parent(item["pid"]) == os.getpid())]
+        for item in items:
+            # The engine daemons' own flags (-H tcp://…, --iptables=false) may come from
+            # nowhere else the capture reads (a wrapper script, a hand-started dockerd).
+            if item["name"] in DAEMON_NAMES:
+                item["cmdline"] = _redact_args(_proc_cmdline(item["pid"]).split("\0")[:64])
+        self.put("extra", "processes", {"source": "psutil" if psutil is not None else "proc", "items": items})
         self._firewall(any(_is_firewalld(item["name"], lambda p=item["pid"]: _proc_cmdline(p))
                            for item in items))
+        if psutil is not None:
+            self._listeners(psutil, items)
 
     def _firewall(self, running):
         for argv in FIREWALL_COMMANDS:
@@ -528,10 +532,11 @@ class Capture(object):
     def run_commands(self):
         for argv in COMMANDS:
             self.command(argv)
-        if find_executable("rpm", self.path):
-            self.command(RPM_CHANGELOG, max_output=CHANGELOG_LIMIT)
-        else:
-            self.known(RPM_CHANGELOG, "not_found", "rpm is not installed")
+        for argv in (RPM_CHANGELOG, RPM_CONTAINERD_CHANGELOG):
+            if find_executable("rpm", self.path):
+                self.command(argv, max_output=CHANGELOG_LIMIT)
+            else:
+                self.known(argv, "not_found", "rpm is not installed")
 
     # ------------------------------------------------------------ engine
     def engine_probes(self):
@@ -674,6 +679,45 @@ _ENGINE_DETAIL = {
 
 def _ignore(path, body, exc):
     return None
+
+
+def _proc_table():
+    """[{pid, name}] from /proc/*/comm, with the standard library alone."""
+    items = []
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        pids = []
+    for pid in sorted(pids):
+        # os.open/os.read: a host may run thousands of processes, file objects cost more.
+        try:
+            fd = os.open("/proc/%d/comm" % pid, os.O_RDONLY)
+        except OSError:
+            continue  # gone meanwhile
+        try:
+            name = os.read(fd, 64).decode("utf-8", "replace").rstrip("\n")
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        items.append({"pid": pid, "name": name})
+    return items
+
+
+_SECRET_ARG = re.compile(r"(?i)^(--?[\w.-]*(?:password|passwd|secret|token)[\w.-]*=).+")
+
+
+def _redact_args(args):
+    return [_SECRET_ARG.sub(r"\1<redacted>", arg) for arg in args if arg]
+
+
+def _parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            # "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            return int(handle.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _proc_cmdline(pid):
