@@ -114,7 +114,7 @@ FACTS = {
     "sysctl.bridge_nf_present": ("bool", "/proc/sys/net/bridge/bridge-nf-call-iptables exists (false: file absent, br_netfilter not active; unknown with the read error otherwise)"),
     "net.routes": ("list[dict]", "{dst, dev, gateway, metric} from ip -j route or /proc/net/route; dst 'default' for the default route"),
     "net.interfaces": ("list[dict]", "{name, mtu, state, addresses: [cidr]} from ip -j addr"),
-    "net.subnet_overlaps": ("list[dict]", "Docker subnets (networks, daemon.json bip, default-address-pools) overlapping a host route on a non-Docker interface: {source, subnet, route, dev, kind: network|bip|pool}"),
+    "net.subnet_overlaps": ("list[dict]", "Docker subnets (networks, daemon.json bip, default-address-pools) overlapping a host route on a non-Docker interface: {source, subnet, route, dev, kind: network|bip|pool, network: the Docker network's name (null for pools)}"),
     "net.egress_interface": ("str", "interface of the IPv4 default route (lowest metric)"),
     "net.egress_mtu": ("int", "MTU of net.egress_interface"),
     "net.docker_mtu": ("int", "MTU Docker gives bridge networks: daemon.json mtu, else 1500"),

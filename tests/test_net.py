@@ -21,6 +21,7 @@ from hostcheck.parse.sockets import hex_address, parse_table
 DATA = Path(__file__).parent / "data"
 SCENARIOS = DATA / "net" / "scenarios.json"
 NO_DOCKER = DATA / "captures" / "debian12-no-docker.json"
+HOST_STATE = DATA / "net" / "host-state.json"
 
 # Real lines: /proc/<pid>/net/tcp and tcp6 of a busybox httpd container on a user network
 # (tests/data/captures/debian12-this-machine.json), and the host's own /proc/net/tcp.
@@ -270,3 +271,27 @@ def test_cli_unreadable_capture_exits_3(tmp_path):
     result = subprocess.run([sys.executable, "-m", "hostcheck", "net", "egress", "--capture", str(bad)],
                             capture_output=True, text=True)
     assert result.returncode == 3 and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ host findings
+
+def test_host_state_capture_findings():
+    """ip_forward 0 under a running dockerd and a Docker network over a LAN route (real capture)."""
+    from hostcheck.report import build_report
+    capture = json.loads(HOST_STATE.read_text())
+    report, facts = build_report(capture, only=("network", "firewall", "dns"), trees=[])
+    status = {}
+    for finding in report["findings"]:
+        status.setdefault(finding["id"], []).append((finding.get("subject"), finding["status"], finding["evidence"]))
+    assert status["network-ip-forward"][0][1] == "fail"
+    [(subject, state, evidence)] = status["network-subnet-overlap"]
+    assert (subject, state) == ("network hc-net-overlap", "fail") and "dev hc-lan0" in evidence
+    overlap = [f for f in report["findings"] if f["id"] == "network-subnet-overlap"][0]
+    assert "docker network rm hc-net-overlap" in overlap["remediation"]["commands"]
+    assert status["network-mtu"][0][1] == "warn"          # eth0 MTU 1400 on this VM
+    assert verdict(walk_egress(capture, facts, "hc-net-eg")) == ("ip-forward-off", "fail")
+
+
+def test_scenario_capture_has_no_overlap_and_docker_bridges_are_not_overlaps(scenarios):
+    _, facts = scenarios
+    assert facts.get("net.subnet_overlaps") == []

@@ -4,15 +4,15 @@ except the engine's /info proxy fields.
 
 Sample output::
 
-    $ ip -j route    # a VPN route that Docker's default pool would collide with (this machine, a dummy link)
-    [{"dst":"default","gateway":"192.0.2.1","dev":"eth0"},{"dst":"10.232.0.0/24","dev":"hc-dummy0","protocol":"kernel","scope":"link","prefsrc":"10.232.0.1"},
-     {"dst":"10.232.0.0/24","dev":"br-1f0c1e3a2b4d","protocol":"kernel","scope":"link","prefsrc":"10.232.0.1","flags":["linkdown"]}]
+    $ ip -j route    # this machine: a LAN on veth hc-lan0, then a Docker network on the same /24
+    [{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]},{"dst":"10.232.0.0/24","dev":"hc-lan0","protocol":"kernel","scope":"link","prefsrc":"10.232.0.254","flags":[]},{"dst":"10.232.0.0/24","dev":"br-9066b34feed1","protocol":"kernel","scope":"link","prefsrc":"10.232.0.1","flags":[]},{"dst":"172.17.0.0/16","dev":"docker0","protocol":"kernel","scope":"link","prefsrc":"172.17.0.1","flags":[]}]
 
->>> routes = [{"dst": "default", "dev": "eth0"}, {"dst": "10.232.0.0/24", "dev": "hc-dummy0"},
-...           {"dst": "10.232.0.0/24", "dev": "br-1f0c1e3a2b4d"}]
->>> networks = [{"name": "hc-net", "driver": "bridge", "subnets": ["10.232.0.0/24"], "bridge": "br-1f0c1e3a2b4d"}]
+>>> routes = [{"dst": "default", "dev": "eth0"}, {"dst": "10.232.0.0/24", "dev": "hc-lan0"},
+...           {"dst": "10.232.0.0/24", "dev": "br-9066b34feed1"}, {"dst": "172.17.0.0/16", "dev": "docker0"}]
+>>> networks = [{"name": "hc-net-overlap", "driver": "bridge", "subnets": ["10.232.0.0/24"], "bridge": "br-9066b34feed1"},
+...             {"name": "bridge", "driver": "bridge", "subnets": ["172.17.0.0/16"], "bridge": "docker0"}]
 >>> subnet_overlaps(routes, networks, {})
-[{'source': 'network hc-net', 'subnet': '10.232.0.0/24', 'route': '10.232.0.0/24', 'dev': 'hc-dummy0', 'kind': 'network'}]
+[{'source': 'network hc-net-overlap', 'subnet': '10.232.0.0/24', 'route': '10.232.0.0/24', 'dev': 'hc-lan0', 'kind': 'network', 'network': 'hc-net-overlap'}]
 """
 
 import ipaddress
@@ -46,15 +46,15 @@ def subnet_overlaps(routes, networks, daemon_config):
         if network.get("driver") not in ("bridge", "overlay", "macvlan", "ipvlan"):
             continue
         for subnet in network.get("subnets") or ():
-            candidates.append(("network %s" % network.get("name"), subnet, "network"))
+            candidates.append(("network %s" % network.get("name"), subnet, "network", network.get("name")))
     config = daemon_config or {}
     if isinstance(config.get("bip"), str):
-        candidates.append(('daemon.json "bip"', config["bip"], "bip"))
+        candidates.append(('daemon.json "bip"', config["bip"], "bip", "bridge"))
     for pool in config.get("default-address-pools") or ():
         if isinstance(pool, dict) and isinstance(pool.get("base"), str):
-            candidates.append(('daemon.json "default-address-pools"', pool["base"], "pool"))
+            candidates.append(('daemon.json "default-address-pools"', pool["base"], "pool", None))
     found, seen = [], set()
-    for source, subnet, kind in candidates:
+    for source, subnet, kind, name in candidates:
         ours_net = _net(subnet)
         if ours_net is None:
             continue
@@ -72,7 +72,7 @@ def subnet_overlaps(routes, networks, daemon_config):
                     continue
                 seen.add(key)
                 found.append({"source": source, "subnet": subnet, "route": route.get("dst"),
-                              "dev": route.get("dev") or "?", "kind": kind})
+                              "dev": route.get("dev") or "?", "kind": kind, "network": name})
     return found
 
 
