@@ -209,10 +209,11 @@ def test_network_overlapping_a_host_route(net, tmp_path):
             failing = [f for f in found if f["status"] == "fail"]
             assert [f["subject"] for f in failing] == ["network " + overlap]
             assert "dev hc-lan0" in failing[0]["evidence"]
-        # Remediation: re-create the network on an unused subnet.
+        # Remediation: the printed commands (its containers removed first, as the first command
+        # lists them), on an unused subnet.
         net.docker("rm", "-f", web)
-        net.docker("network", "rm", overlap)
-        net.docker("network", "create", "--subnet", "10.231.77.0/24", overlap)
+        failing = [f for f in live if f["status"] == "fail"][0]
+        run_remediation(failing["remediation"]["commands"], {"UNUSED-CIDR": "10.231.77.0/24"})
         web = net.run("ov2", "httpd", "-f", "-p", "80", "-h", "/www", args=("--network", overlap))
         assert wait_until(lambda: http_get("http://%s/" % net.ip(web)))
         live, replay = findings(tmp_path, "network-subnet-overlap")
