@@ -55,7 +55,7 @@ def _finding_lines(finding, words):
         head.append(" — %s" % finding["subject"])
     head.append("  [%s]" % finding["id"], style="dim")
     lines = [head]
-    if finding["status"] == "pass":
+    if finding["status"] in ("pass", "skip"):  # nothing to do: one line each
         if finding.get("evidence"):
             head.append(" · " + finding["evidence"], style="dim")
         return lines
