@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["osrelease", "arch", "kernel", "binfmt", "runtimes", "iptables", "firewalld",
-           "mounts", "dns", "net", "engine"]
+           "mounts", "dns", "net", "engine", "daemon", "installs"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -373,33 +373,71 @@ def _build_runtimes(view, facts, state):
         facts.missing("runtimes.installed", "runtime commands (docker, dockerd, containerd, runc, crun, "
                                             "podman --version): not captured")
     _build_runc_changelog(view, facts)
+    _build_docker_runc(view, facts)
 
 
 RUNC_CHANGELOGS = ("/usr/share/doc/runc/changelog.Debian.gz", "/usr/share/doc/runc/changelog.Debian")
+CONTAINERD_CHANGELOGS = ("/usr/share/doc/containerd/changelog.Debian.gz",
+                         "/usr/share/doc/containerd/changelog.Debian")
 
 
 def _build_runc_changelog(view, facts):
+    _build_changelog(view, facts, "runtimes.runc", "runc", RUNC_CHANGELOGS, "rpm -q --changelog runc")
+    _build_changelog(view, facts, "runtimes.containerd", "containerd", CONTAINERD_CHANGELOGS,
+                     "rpm -q --changelog containerd.io containerd")
+
+
+def _build_changelog(view, facts, prefix, package, deb_paths, rpm_key):
+    """<prefix>.changelog_cves / .changelog_source from the Debian changelog, else `rpm -q --changelog`.
+
+    rpm asked for several packages prints "package X is not installed" (and exits 1) for each
+    missing one, beside the changelog of the one that is there."""
     reasons = []
-    for path in RUNC_CHANGELOGS:
+    for path in deb_paths:
         text, reason = view.file(path)
         if text is not None and text.strip():
-            facts.set("runtimes.runc.changelog_cves", runtimes.changelog_cves(text))
-            facts.set("runtimes.runc.changelog_source", path)
+            facts.set(prefix + ".changelog_cves", runtimes.changelog_cves(text))
+            facts.set(prefix + ".changelog_source", path)
             return
         if view.has_file(path):
             reasons.append(reason or "%s: empty" % path)
-    run = view.command("rpm -q --changelog runc")
-    if run.ok and run.stdout.strip() and "is not installed" not in run.stdout:
-        facts.set("runtimes.runc.changelog_cves", runtimes.changelog_cves(run.stdout))
-        facts.set("runtimes.runc.changelog_source", "rpm -q --changelog runc")
-        return
-    if run.ran and run.rc != 0 and "not installed" in (run.stdout + run.stderr):
-        reasons.append("rpm -q --changelog runc: package runc is not installed")
-    elif view.section("commands").get("rpm -q --changelog runc") is not None:
-        reasons.append(run.failure() or "rpm -q --changelog runc: empty")
-    reason = "no runc changelog (%s)" % "; ".join(reasons) if reasons else "no runc changelog captured"
-    facts.missing("runtimes.runc.changelog_cves", reason)
-    facts.missing("runtimes.runc.changelog_source", reason)
+    run = view.command(rpm_key)
+    if run.ran:
+        lines = (run.stdout or "").splitlines()
+        missing = [line.split()[1] for line in lines if re.match(r"^package \S+ is not installed", line)]
+        body = "\n".join(line for line in lines if not re.match(r"^package \S+ is not installed", line))
+        if body.strip() and (run.rc == 0 or missing):
+            facts.set(prefix + ".changelog_cves", runtimes.changelog_cves(body))
+            facts.set(prefix + ".changelog_source", rpm_key)
+            return
+        if missing:
+            reasons.append("%s: package %s is not installed" % (rpm_key, " and ".join(missing)))
+        else:
+            reasons.append(run.failure() or "%s: empty" % rpm_key)
+    elif view.section("commands").get(rpm_key) is not None:
+        reasons.append(run.failure())
+    reason = ("no %s changelog (%s)" % (package, "; ".join(reasons)) if reasons
+              else "no %s changelog captured" % package)
+    facts.missing(prefix + ".changelog_cves", reason)
+    facts.missing(prefix + ".changelog_source", reason)
+
+
+def _build_docker_runc(view, facts):
+    """Kylin V10 / openEuler 20.03's own runc package, docker-runc (see rule runtime-docker-runc-conflict)."""
+    run = view.command("docker-runc --version")
+    if run.ran:
+        facts.set("runtimes.docker_runc.installed", True)
+        parsed = runtimes.parse_runc_version(run.stdout) if run.ok else {}
+        if parsed.get("version"):
+            facts.set("runtimes.docker_runc.version", parsed["version"])
+        else:
+            facts.missing("runtimes.docker_runc.version", run.failure() or "docker-runc --version: no version line")
+    elif run.code == "not_found":
+        facts.set("runtimes.docker_runc.installed", False)
+        facts.missing("runtimes.docker_runc.version", run.failure())
+    else:
+        facts.missing("runtimes.docker_runc.installed", run.failure())
+        facts.missing("runtimes.docker_runc.version", run.failure())
 
 
 # --- iptables and firewalld -----------------------------------------------------------
@@ -702,18 +740,42 @@ def _build_daemon_setup(view, facts, engine_state, state):
     for path in daemon.ENV_FILES:
         env.update(daemon.parse_env_file(view.file(path)[0]))
     args = daemon.dockerd_args(unit_texts, env)
-    if args is not None:
+    state["unit_dockerd"] = daemon.exec_start(unit_texts)
+    # The running dockerd's own command line, when the process table has it, is what is in
+    # effect now: it wins over the unit (edited since, or dockerd started by hand).
+    processes = view.section("processes").get("items")
+    running = daemon.running_dockerd(processes if isinstance(processes, list) else [],
+                                     view.section("docker").get("endpoint"), config)
+    state["running_dockerd"] = running
+    if running is not None:
+        args = running["args"]
         facts.set("engine.daemon_args", args)
-    elif units:
-        facts.missing("engine.daemon_args", "no docker.service unit with an ExecStart (%s)" % ", ".join(units))
+        facts.set("engine.daemon_args_source", "running dockerd (pid %s, %s)" % (running["pid"], running["binary"]))
+    elif args is not None:
+        facts.set("engine.daemon_args", args)
+        facts.set("engine.daemon_args_source", "docker.service (%s)" % ", ".join(units))
     else:
-        facts.missing("engine.daemon_args", "docker.service: not captured")
+        reason = ("no docker.service unit with an ExecStart (%s)" % ", ".join(units) if units
+                  else "docker.service: not captured")
+        facts.missing("engine.daemon_args", reason)
+        facts.missing("engine.daemon_args_source", reason)
+    flag_settings = daemon.settings_from_args(args or [])
+    if isinstance(flag_settings.get("iptables"), bool):
+        facts.set("engine.iptables", flag_settings["iptables"])
     if json_unreadable:
         reason = facts.reason("daemon.config")
-        for name in ("engine.tcp_hosts", "engine.tls_verify", "engine.log_driver", "engine.log_max_size"):
+        for name in ("engine.tcp_hosts", "engine.tls_verify", "engine.log_driver", "engine.log_max_size",
+                     "engine.daemon_settings"):
             facts.missing(name, reason)
         return
-    hosts = daemon.tcp_hosts(daemon.api_hosts(config, args or []))
+    if args is not None or facts.known("daemon.config") or json_code == "not_found":
+        settings = dict(config)
+        settings.update(flag_settings)
+        facts.set("engine.daemon_settings", settings)
+    else:
+        facts.missing("engine.daemon_settings", "daemon.json and dockerd's flags: not captured")
+    hosts = daemon.tcp_hosts(daemon.api_hosts(config, args or [],
+                                              "running dockerd -H" if running is not None else "dockerd -H"))
     seen = set((h["host"], h["port"]) for h in hosts)
 
     def add(host, port, source):
@@ -813,7 +875,11 @@ STORAGE_KEYS = (("storage.root_free_bytes", "free_bytes"), ("storage.root_total_
 
 def _build_storage(view, facts):
     root = facts.get("engine.root_dir")
-    candidates = [p for p in (root, "/var/lib/docker") if p]
+    data_root = (facts.get("engine.daemon_settings") or {}).get("data-root")
+    if not root and isinstance(data_root, str) and data_root.startswith("/"):
+        candidates = [data_root]  # /var/lib/docker is not the Docker root then: no stand-in
+    else:
+        candidates = [p for p in (root, "/var/lib/docker") if p]
     entry = None
     for path in candidates:
         entry = view.statvfs(path)
@@ -922,7 +988,9 @@ def _set_series(facts, name, version):
 
 # Derived host network facts (subnet overlaps, egress MTU, dockerd's proxy, zone
 # conflicts) read the facts of the areas above, so they come last.
-from hostcheck.parse import netcheck  # noqa: E402
+from hostcheck.parse import installs, netcheck  # noqa: E402
+
+_AREAS += (("installs", installs.FACTS, installs.build),)
 
 _AREAS += (("netcheck", netcheck.FACT_PREFIXES,
             lambda view, facts, state: netcheck.build(view, facts, state, _responses(view))),)

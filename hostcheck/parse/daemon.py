@@ -131,11 +131,11 @@ def _flag_true(args, name):
     return False
 
 
-def api_hosts(config, args):
+def api_hosts(config, args, flag_source="dockerd -H"):
     """[{address, source}] for every address the API is asked to listen on."""
     hosts = []
     for value in _flag_values(args or [], ("-H", "--host")):
-        hosts.append({"address": value, "source": "dockerd -H"})
+        hosts.append({"address": value, "source": flag_source})
     listed = (config or {}).get("hosts")
     if isinstance(listed, str):
         listed = [listed]
@@ -208,3 +208,148 @@ def log_settings(config, args):
         if key == "max-size":
             max_size = val
     return driver, max_size
+
+
+# --- the running dockerd's own command line ---------------------------------------------
+#
+# Sample output (the capture's processes.items[] for dockerd, argv as /proc/PID/cmdline holds it)::
+#
+#     {"pid": 6606, "name": "dockerd", "cmdline": ["dockerd"]}                  # this machine, started by hand
+#     {"pid": 911, "name": "dockerd", "cmdline": ["/usr/sbin/dockerd", "-H", "fd://",
+#      "--containerd=/run/containerd/containerd.sock"]}                       # Debian 12's docker.service
+#
+# dockerd refuses to start when one setting is given both as a flag and in daemon.json
+# ("the following directives are specified both as a flag and in the configuration file"),
+# so a flag on the running command line never contradicts the daemon.json it read; it
+# only adds what the file does not say, and it wins over a unit file edited since.
+
+# flag -> (daemon.json key, kind): bool, str, int, list (repeatable), opts (k=v into a dict),
+# pool (--default-address-pool base=...,size=...).
+DOCKERD_FLAGS = {
+    "-H": ("hosts", "list"), "--host": ("hosts", "list"),
+    "--iptables": ("iptables", "bool"), "--ip6tables": ("ip6tables", "bool"),
+    "--ip-forward": ("ip-forward", "bool"), "--ip-masq": ("ip-masq", "bool"),
+    "--icc": ("icc", "bool"), "--userland-proxy": ("userland-proxy", "bool"),
+    "--ipv6": ("ipv6", "bool"), "--live-restore": ("live-restore", "bool"),
+    "--selinux-enabled": ("selinux-enabled", "bool"), "--tls": ("tls", "bool"),
+    "--tlsverify": ("tlsverify", "bool"), "--experimental": ("experimental", "bool"),
+    "-D": ("debug", "bool"), "--debug": ("debug", "bool"),
+    "--no-new-privileges": ("no-new-privileges", "bool"), "--init": ("init", "bool"),
+    "--bip": ("bip", "str"), "--fixed-cidr": ("fixed-cidr", "str"), "-b": ("bridge", "str"),
+    "--bridge": ("bridge", "str"), "--ip": ("ip", "str"), "--mtu": ("mtu", "int"),
+    "--data-root": ("data-root", "str"), "-g": ("data-root", "str"), "--graph": ("data-root", "str"),
+    "-s": ("storage-driver", "str"), "--storage-driver": ("storage-driver", "str"),
+    "--storage-opt": ("storage-opts", "list"), "--exec-opt": ("exec-opts", "list"),
+    "--log-driver": ("log-driver", "str"), "--log-opt": ("log-opts", "opts"),
+    "-l": ("log-level", "str"), "--log-level": ("log-level", "str"),
+    "--dns": ("dns", "list"), "--dns-search": ("dns-search", "list"), "--dns-opt": ("dns-opts", "list"),
+    "--default-address-pool": ("default-address-pools", "pool"),
+    "--insecure-registry": ("insecure-registries", "list"), "--registry-mirror": ("registry-mirrors", "list"),
+    "-G": ("group", "str"), "--group": ("group", "str"), "--userns-remap": ("userns-remap", "str"),
+    "--cgroup-parent": ("cgroup-parent", "str"), "--seccomp-profile": ("seccomp-profile", "str"),
+    "--containerd": ("containerd", "str"), "-p": ("pidfile", "str"), "--pidfile": ("pidfile", "str"),
+    "--config-file": ("config-file", "str"),
+}
+_TRUE, _FALSE = ("", "true", "1", "t"), ("false", "0", "f")
+
+
+def settings_from_args(args):
+    """dockerd flags -> the same settings under daemon.json's names (unknown flags are left out).
+
+    Bool flags take only `--flag` or `--flag=false` (Go's flag syntax: `--iptables false` does
+    not set it to false).
+
+    >>> settings_from_args(["-H", "fd://", "-H", "tcp://0.0.0.0:2375", "--iptables=false",
+    ...                     "--bip", "10.200.0.1/24", "--dns=10.0.0.2", "--log-opt", "max-size=10m",
+    ...                     "--default-address-pool", "base=10.10.0.0/16,size=24", "--mtu=1450"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'hosts': ['fd://', 'tcp://0.0.0.0:2375'], 'iptables': False, 'bip': '10.200.0.1/24',
+     'dns': ['10.0.0.2'], 'log-opts': {'max-size': '10m'},
+     'default-address-pools': [{'base': '10.10.0.0/16', 'size': 24}], 'mtu': 1450}
+    """
+    settings = {}
+    index = 0
+    args = [a for a in (args or []) if isinstance(a, str)]
+    while index < len(args):
+        word = args[index]
+        index += 1
+        name, sep, value = word.partition("=")
+        if name not in DOCKERD_FLAGS or not name.startswith("-"):
+            continue
+        key, kind = DOCKERD_FLAGS[name]
+        if kind == "bool":
+            lowered = value.lower() if sep else ""
+            if lowered in _TRUE:
+                settings[key] = True
+            elif lowered in _FALSE:
+                settings[key] = False
+            continue
+        if not sep:
+            if index >= len(args):
+                break
+            value = args[index]
+            index += 1
+        if kind == "str":
+            settings[key] = value
+        elif kind == "int":
+            if value.strip().isdigit():
+                settings[key] = int(value)
+        elif kind == "list":
+            settings.setdefault(key, []).append(value)
+        elif kind == "opts":
+            opt, _, optval = value.partition("=")
+            settings.setdefault(key, {})[opt] = optval
+        elif kind == "pool":
+            pool = dict(part.partition("=")[::2] for part in value.split(",") if "=" in part)
+            if pool.get("size", "").isdigit():
+                pool["size"] = int(pool["size"])
+            settings.setdefault(key, []).append(pool)
+    return settings
+
+
+def _socket_of(address):
+    """unix:///var/run/docker.sock -> /run/docker.sock (the same socket); fd:// -> systemd's
+    docker.socket, which listens on /run/docker.sock; other schemes -> None."""
+    if address.startswith("fd://"):
+        return "/run/docker.sock"
+    if address.startswith("unix://"):
+        path = address[len("unix://"):]
+    elif address.startswith("/"):
+        path = address
+    else:
+        return None
+    return "/run/" + path[len("/var/run/"):] if path.startswith("/var/run/") else path
+
+
+def running_dockerd(processes, endpoint, config=None):
+    """The dockerd of the process table that serves `endpoint` (unix:///var/run/docker.sock),
+    as {pid, binary, args}; None when no dockerd's command line was captured.
+
+    Several dockerd processes run on hosts with rootless or test daemons: the one whose -H
+    names the endpoint's socket (no -H: daemon.json "hosts", else the default socket) is the
+    engine the capture read; with none of them, a single dockerd is taken as it is.
+
+    >>> procs = [{"pid": 7, "name": "dockerd", "cmdline": ["dockerd", "-H", "unix:///tmp/t.sock"]},
+    ...          {"pid": 9, "name": "dockerd", "cmdline": ["/usr/bin/dockerd", "-H", "fd://"]}]
+    >>> running_dockerd(procs, "unix:///var/run/docker.sock")
+    {'pid': 9, 'binary': '/usr/bin/dockerd', 'args': ['-H', 'fd://']}
+    """
+    daemons = []
+    for item in processes or ():
+        if not isinstance(item, dict) or item.get("name") != "dockerd":
+            continue
+        cmdline = item.get("cmdline")
+        if isinstance(cmdline, list) and cmdline and all(isinstance(w, str) for w in cmdline):
+            daemons.append({"pid": item.get("pid"), "binary": cmdline[0], "args": list(cmdline[1:])})
+    if not daemons:
+        return None
+    wanted = _socket_of(endpoint or "unix:///var/run/docker.sock")
+    default_hosts = (config or {}).get("hosts") if isinstance((config or {}).get("hosts"), list) else None
+    serving = []
+    for daemon in daemons:
+        hosts = settings_from_args(daemon["args"]).get("hosts") or default_hosts or ["unix:///var/run/docker.sock"]
+        if wanted in [_socket_of(h) for h in hosts if isinstance(h, str)]:
+            serving.append(daemon)
+    if serving:
+        return sorted(serving, key=lambda d: d["pid"] if isinstance(d["pid"], int) else 0)[0]
+    return daemons[0] if len(daemons) == 1 else None

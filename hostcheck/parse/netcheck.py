@@ -125,7 +125,8 @@ def zone_conflicts(zones, docker_bridges):
 def build(view, facts, state, responses):
     """Fill the derived host network facts (called by hostcheck.parse.build_facts)."""
     routes, networks = facts.get("net.routes"), facts.get("engine.networks")
-    config = facts.get("daemon.config") if facts.known("daemon.config") else {}
+    # daemon.json with the running dockerd's flags (--bip, --mtu ...) written over it.
+    config = next((facts.get(n) for n in ("engine.daemon_settings", "daemon.config") if facts.known(n)), {})
     if routes is None:
         facts.missing("net.subnet_overlaps", facts.reason("net.routes"))
     elif networks is None and not config:
