@@ -33,7 +33,8 @@ def own_dockerd():
 
 def test_running_dockerd_flags_win(own_dockerd):
     facts = build_facts(own_dockerd)
-    assert facts.get("engine.daemon_args_source").startswith("running dockerd (pid ")
+    assert facts.get("engine.daemon_args_source").startswith("pid ")
+    assert facts.get("engine.daemon_cmdline").startswith("dockerd -H unix:///tmp/hc-cat-dockerd.sock -H ")
     args = facts.get("engine.daemon_args")
     assert args[:2] == ["-H", "unix:///tmp/hc-cat-dockerd.sock"]
     settings = facts.get("engine.daemon_settings")
@@ -64,6 +65,7 @@ def test_running_dockerd_without_flags_replaces_the_unit(probes, own_dockerd):
     facts = build_facts(doc)
     # Debian's unit says `-H fd:// --containerd=...`; the dockerd that runs was started by hand.
     assert facts.get("engine.daemon_args") == []
+    assert facts.get("engine.unit_args") == ["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]
     assert facts.get("runtimes.dockerd.unit_binary") == "/usr/sbin/dockerd"
     assert "without its path" in facts.reason("runtimes.dockerd.running_binary")
 
@@ -72,7 +74,9 @@ def test_unit_args_when_no_process_table(own_dockerd):
     doc = copy.deepcopy(own_dockerd)
     del doc["processes"]
     facts = build_facts(doc)
-    assert facts.get("engine.daemon_args_source").startswith("docker.service (")
+    assert facts.get("engine.daemon_args_source") == "/usr/lib/systemd/system/docker.service"  # merged /usr: the first unit path read
+    assert facts.get("engine.daemon_cmdline") == facts.get("engine.unit_cmdline") == (
+        "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock")
     assert facts.get("engine.daemon_args")[:2] == ["-H", "fd://"]
     assert facts.get("engine.iptables") is True      # no daemon.json, no flag: dockerd's default
     assert facts.get("engine.daemon_settings")["hosts"] == ["fd://"]

@@ -741,6 +741,15 @@ def _build_daemon_setup(view, facts, engine_state, state):
         env.update(daemon.parse_env_file(view.file(path)[0]))
     args = daemon.dockerd_args(unit_texts, env)
     state["unit_dockerd"] = daemon.exec_start(unit_texts)
+    unit_binary = (state["unit_dockerd"] or "").split()[:1]
+    if args is not None:
+        facts.set("engine.unit_args", args)
+        facts.set("engine.unit_cmdline", daemon.join_argv(unit_binary + args))
+    else:
+        reason = ("no docker.service unit with an ExecStart (%s)" % ", ".join(units) if units
+                  else "docker.service: not captured")
+        facts.missing("engine.unit_args", reason)
+        facts.missing("engine.unit_cmdline", reason)
     # The running dockerd's own command line, when the process table has it, is what is in
     # effect now: it wins over the unit (edited since, or dockerd started by hand).
     processes = view.section("processes").get("items")
@@ -750,15 +759,20 @@ def _build_daemon_setup(view, facts, engine_state, state):
     if running is not None:
         args = running["args"]
         facts.set("engine.daemon_args", args)
-        facts.set("engine.daemon_args_source", "running dockerd (pid %s, %s)" % (running["pid"], running["binary"]))
+        facts.set("engine.daemon_args_source", "pid %s" % running["pid"])
+        facts.set("engine.daemon_cmdline", daemon.join_argv([running["binary"]] + args))
     elif args is not None:
         facts.set("engine.daemon_args", args)
-        facts.set("engine.daemon_args_source", "docker.service (%s)" % ", ".join(units))
+        read = [p for p in units if view.file(p)[0] is not None][:1]
+        read += [p for p in view.files_matching(daemon.DROPIN_DIR + "/") if p.endswith(".conf")
+                 and view.file(p)[0] is not None]
+        facts.set("engine.daemon_args_source", ", ".join(read))
+        facts.set("engine.daemon_cmdline", facts.get("engine.unit_cmdline"))
     else:
         reason = ("no docker.service unit with an ExecStart (%s)" % ", ".join(units) if units
                   else "docker.service: not captured")
-        facts.missing("engine.daemon_args", reason)
-        facts.missing("engine.daemon_args_source", reason)
+        for name in ("engine.daemon_args", "engine.daemon_args_source", "engine.daemon_cmdline"):
+            facts.missing(name, reason)
     flag_settings = daemon.settings_from_args(args or [])
     if isinstance(flag_settings.get("iptables"), bool):
         facts.set("engine.iptables", flag_settings["iptables"])

@@ -106,6 +106,11 @@ def dockerd_args(unit_texts, env):
     return args
 
 
+def join_argv(argv):
+    """An argv as one shell-quoted line: ['dockerd', '-H', 'fd://'] -> 'dockerd -H fd://'."""
+    return " ".join(shlex.quote(word) for word in argv)
+
+
 def _flag_values(args, names):
     """Values of a repeated flag: -H x, -H=x, --host x, --host=x."""
     values = []
