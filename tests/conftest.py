@@ -49,11 +49,14 @@ def missing(reason):
 
 
 # Static busybox binaries per image architecture. busybox-static (apt) installs the host's;
-# tests/run fetches the arm64 one into .cache/ and exports its path.
+# tests/run fetches the arm64 and i386 ones into .cache/ and exports their paths.
 BUSYBOX_BINARIES = {
     "amd64": os.environ.get("HOSTCHECK_BUSYBOX_AMD64", "/bin/busybox"),
     "arm64": os.environ.get(
         "HOSTCHECK_BUSYBOX_ARM64", str(REPO_ROOT / ".cache/busybox-arm64/bin/busybox")
+    ),
+    "386": os.environ.get(
+        "HOSTCHECK_BUSYBOX_I386", str(REPO_ROOT / ".cache/busybox-i386/bin/busybox")
     ),
 }
 # Docker's platform variant for each architecture (what `docker image inspect` reports).
@@ -206,7 +209,7 @@ def docker_archive(tmp_path_factory):
 def _busybox_binary(arch):
     path = BUSYBOX_BINARIES.get(arch)
     if not path or not os.access(path, os.X_OK):
-        missing("no static busybox for {} (tests/run provides amd64 and arm64)".format(arch))
+        missing("no static busybox for {} (tests/run provides amd64, arm64, 386)".format(arch))
     return path
 
 

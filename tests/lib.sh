@@ -43,23 +43,25 @@ install_system_packages() {
     retry "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# A true arm64 busybox, for an arm64 image built without a registry. A private apt state
-# directory fetches it without `dpkg --add-architecture` (the host's apt stays as it was).
-fetch_arm64_busybox() {
-    local target="$CACHE/busybox-arm64/bin/busybox"
+# Static busybox binaries of foreign architectures (Debian names: arm64, i386), for images
+# of those platforms built without a registry. A private apt state directory fetches them
+# without `dpkg --add-architecture` (the host's apt stays as it was).
+# Result: $CACHE/busybox-ARCH/bin/busybox
+fetch_foreign_busybox() {
+    local arch=$1 target="$CACHE/busybox-$1/bin/busybox"
     [[ -x $target ]] && return 0
-    local apt_dir="$CACHE/apt-arm64"
+    local apt_dir="$CACHE/apt-$arch"
     local opts=(-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-                -o APT::Architecture=arm64 -o "APT::Architectures::=arm64")
+                -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-    log "fetching busybox-static:arm64"
+    log "fetching busybox-static:$arch"
     retry "${APT[@]}" "${opts[@]}" update >/dev/null
-    (cd "$apt_dir" && rm -f ./*.deb && retry "${APT[@]}" "${opts[@]}" download busybox-static:arm64 >/dev/null)
-    rm -rf "$CACHE/busybox-arm64.tmp"
-    dpkg-deb -x "$apt_dir"/busybox-static_*_arm64.deb "$CACHE/busybox-arm64.tmp"
+    (cd "$apt_dir" && rm -f ./*.deb && retry "${APT[@]}" "${opts[@]}" download "busybox-static:$arch" >/dev/null)
+    rm -rf "$CACHE/busybox-$arch.tmp"
+    dpkg-deb -x "$apt_dir"/busybox-static_*_"$arch".deb "$CACHE/busybox-$arch.tmp"
     mkdir -p "$(dirname "$target")"
-    mv "$CACHE/busybox-arm64.tmp/bin/busybox" "$target"
-    rm -rf "$CACHE/busybox-arm64.tmp" "$apt_dir"
+    mv "$CACHE/busybox-$arch.tmp/bin/busybox" "$target"
+    rm -rf "$CACHE/busybox-$arch.tmp" "$apt_dir"
 }
 
 # ---------------------------------------------------------------- Python environments
@@ -138,13 +140,14 @@ remove_test_containers() {
 stop_dockerd() {
     [[ -n $DOCKERD_PID ]] || return 0
     remove_test_containers
-    kill "$DOCKERD_PID" 2>/dev/null || return 0
-    local tries
+    local pid=$DOCKERD_PID tries
+    DOCKERD_PID=""
+    kill "$pid" 2>/dev/null || return 0
     for tries in $(seq 1 150); do
-        kill -0 "$DOCKERD_PID" 2>/dev/null || { log "dockerd stopped"; return 0; }
+        kill -0 "$pid" 2>/dev/null || { log "dockerd stopped"; return 0; }
         sleep 0.2
     done
     log "dockerd did not stop in 30 s: killing it"
-    kill -9 "$DOCKERD_PID" 2>/dev/null || true
+    kill -9 "$pid" 2>/dev/null || true
 }
 
