@@ -38,7 +38,11 @@ install_system_packages() {
     fi
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    retry "${APT[@]}" update >/dev/null
+    # A mirror caught mid-sync fails one index ("File has unexpected size") and apt-get
+    # update exits 100 although the rest is fresh: go on, the install says if it matters.
+    mkdir -p "$CACHE"
+    "${APT[@]}" update >"$CACHE/apt-update.log" 2>&1 ||
+        log "apt-get update partly failed ($CACHE/apt-update.log): installing with the indexes it got"
     # --no-install-recommends: docker.io recommends would pull in git, xz, apparmor, ...
     retry "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -55,8 +59,12 @@ fetch_foreign_busybox() {
                 -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
     log "fetching busybox-static:$arch"
-    retry "${APT[@]}" "${opts[@]}" update >/dev/null
-    (cd "$apt_dir" && rm -f ./*.deb && retry "${APT[@]}" "${opts[@]}" download "busybox-static:$arch" >/dev/null)
+    download() {
+        "${APT[@]}" "${opts[@]}" update >"$CACHE/apt-update-$arch.log" 2>&1 ||
+            log "apt-get update ($arch) partly failed ($CACHE/apt-update-$arch.log): downloading with the indexes it got"
+        (cd "$apt_dir" && rm -f ./*.deb && "${APT[@]}" "${opts[@]}" download "busybox-static:$arch" >/dev/null)
+    }
+    retry download
     rm -rf "$CACHE/busybox-$arch.tmp"
     dpkg-deb -x "$apt_dir"/busybox-static_*_"$arch".deb "$CACHE/busybox-$arch.tmp"
     mkdir -p "$(dirname "$target")"
