@@ -29,8 +29,8 @@ class Fatal(click.ClickException):
 # Commands whose modules are imported only when they run ("module:attribute"), so that
 # `hostcheck --version` and `hostcheck check` never pay for them.
 LAZY_COMMANDS = {
-    "net": "hostcheck.net.cli:net",
     "image": "hostcheck.image.cli:image",
+    "net": "hostcheck.net.cli:net",
 }
 
 
