@@ -11,8 +11,9 @@ die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- system packages
 # docker-registry: a real registry on loopback for the image tree's registry path.
+# chromium: renders the fleet HTML page headless for its screenshot test.
 APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-support firewalld dbus
-              iptables iproute2)
+              iptables iproute2 chromium)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 
