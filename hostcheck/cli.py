@@ -31,6 +31,7 @@ class Fatal(click.ClickException):
 LAZY_COMMANDS = {
     "image": "hostcheck.image.cli:image",
     "net": "hostcheck.net.cli:net",
+    "fleet": "hostcheck.fleet.cli:fleet",
 }
 
 

@@ -1,0 +1,77 @@
+"""`hostcheck fleet PATH…`: many hosts' JSON reports in one view (text, --json, --html FILE).
+
+Exit codes as `check`: 1 when some host has a finding or verdict at or above --fail-on,
+else 0; 3 when a PATH is missing or no input is a usable report (one line on stderr).
+Files that are not reports are skipped with a one-line reason each, shown in the view.
+"""
+
+import json
+import os
+
+import click
+
+from hostcheck.cli import FAIL_ON, Fatal, _default_lang, _write
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the hostcheck.fleet/v1 document as JSON.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write a self-contained HTML page (no network, no external assets).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write what would go to stdout to FILE.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="fail", show_default=True,
+              help="Exit 1 when some host has a finding or verdict at this status or worse.")
+@click.option("--lang", type=click.Choice(("en", "zh")), default=None,
+              help="Language of the view's own labels (findings keep the language they were judged in).")
+@click.option("--no-color", is_flag=True, help="Plain text, no colours.")
+@click.pass_context
+def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
+    """Aggregate many hosts' JSON reports (files or directories of *.json) into one view.
+
+    Per host the worst status per area; per rule how many hosts fail or warn, and which;
+    hosts by OS and platform. Make the reports with `hostcheck check --json -o HOST.json`
+    (or `hostcheck analyze CAPTURE --json -o HOST.json`).
+    """
+    from hostcheck.fleet.aggregate import build_fleet, exit_code
+    from hostcheck.fleet.collect import InputError, find_report_files, read_reports
+
+    lang = lang or _default_lang()
+    try:
+        files = find_report_files(paths)
+    except InputError as exc:
+        raise Fatal(str(exc))
+    if not files:
+        raise Fatal("no .json files in %s" % " ".join(paths))
+    hosts, skipped = [], []
+    for kind, item in read_reports(files):
+        (hosts if kind == "host" else skipped).append(item)
+    if not hosts:
+        first = skipped[0]
+        raise Fatal("no usable hostcheck report among %d input file%s (%s: %s)"
+                    % (len(files), "" if len(files) == 1 else "s", first["path"], first["reason"]))
+
+    doc = build_fleet(hosts, skipped, lang=lang, fail_on=fail_on)
+    if html_file:
+        from hostcheck.fleet.html import render_html
+        _write(render_html(doc), html_file)
+    if as_json:
+        _write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", output)
+        if skipped:
+            click.echo("hostcheck: skipped %d input%s that %s not a usable report (see \"skipped\")"
+                       % (len(skipped), "" if len(skipped) == 1 else "s", "is" if len(skipped) == 1 else "are"),
+                       err=True)
+    else:
+        _print_text(doc, output, color=not no_color)
+    ctx.exit(exit_code(doc))
+
+
+def _print_text(doc, output, color):
+    from hostcheck.fleet.text import render
+    if not output or output == "-":
+        render(doc, color=color and not os.environ.get("NO_COLOR"))
+        return
+    import io
+    buffer = io.StringIO()
+    render(doc, file=buffer, color=False, width=160)
+    _write(buffer.getvalue(), output)

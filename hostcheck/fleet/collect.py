@@ -1,0 +1,248 @@
+"""Report files and directories → one small record per host, or a one-line reason to skip.
+
+A record keeps only what the fleet view shows: the host's identity, the worst status per
+area, and its non-pass findings and tree verdicts (title, evidence, remediation). Facts,
+passed findings, tree paths and refs are dropped as soon as a file is read.
+
+Many files are read by worker processes (json.load is CPU-bound; one core reads ~1,000
+reports a second); each record's strings are interned per worker so that a title or a
+remediation shared by thousands of hosts is pickled back once per batch.
+"""
+
+import json
+import os
+
+from hostcheck.report import CAPTURE_FORMAT, REPORT_FORMAT, STATUS_RANK
+
+from hostcheck.fleet import FLEET_FORMAT
+
+# A tree's verdict counts toward the area the tree is about (SPEC: tree names).
+TREE_AREA = {"image": "image", "net-egress": "network", "net-port": "network", "net-reach": "network"}
+
+# Below this many files a pool costs more than it saves (forking, pickling).
+PARALLEL_FROM = 200
+BATCH = 64
+
+
+class InputError(Exception):
+    """A PATH given on the command line does not exist or cannot be listed (exit 3)."""
+
+
+class NotAReport(Exception):
+    """This file is not a usable report; the message is the one-line reason."""
+
+
+def find_report_files(paths):
+    """Expand PATHs: files as given, directories walked for *.json (recursively, sorted).
+
+    Returns a list of paths without duplicates. A PATH that does not exist raises InputError:
+    a typo must not quietly give a smaller fleet.
+    """
+    found, seen = [], set()
+
+    def add(path):
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+
+    for path in paths:
+        if os.path.isdir(path):
+            walk_errors = []
+            for root, dirs, files in os.walk(path, onerror=walk_errors.append):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(".json"):
+                        add(os.path.join(root, name))
+            if walk_errors and walk_errors[0].filename == path:
+                error = walk_errors[0]
+                raise InputError("cannot read %s: %s" % (path, error.strerror or error))
+        elif os.path.exists(path):
+            add(path)
+        else:
+            raise InputError("%s: no such file or directory" % path)
+    return found
+
+
+def _status(value, where):
+    if value not in STATUS_RANK:
+        raise NotAReport("malformed report: %s has status %r" % (where, value))
+    return value
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _remediation(value, intern):
+    if not isinstance(value, dict):
+        return None
+    commands = [intern(c) for c in value.get("commands") or () if isinstance(c, str)]
+    text = _text(value.get("text")) or ""
+    if not text and not commands:
+        return None
+    return {"text": intern(text), "commands": commands}
+
+
+def _worse(a, b):
+    """The higher-ranked of two statuses (None ranks lowest)."""
+    if a is None:
+        return b
+    return b if STATUS_RANK[b] > STATUS_RANK[a] else a
+
+
+def reduce_report(doc, source, intern=lambda s: s):
+    """A report document → the host record the fleet view keeps (raises NotAReport)."""
+    if not isinstance(doc, dict):
+        raise NotAReport("not a hostcheck report (the JSON is a %s, not an object)" % type(doc).__name__)
+    fmt = doc.get("format")
+    if fmt == CAPTURE_FORMAT:
+        raise NotAReport("a capture, not a report: judge it first (hostcheck analyze FILE --json -o REPORT.json)")
+    if fmt == FLEET_FORMAT:
+        raise NotAReport("a fleet document, not one host's report")
+    if fmt != REPORT_FORMAT:
+        raise NotAReport("not a hostcheck report (format %r, expected %r)" % (fmt, REPORT_FORMAT)
+                         if fmt is not None else "not a hostcheck report (no \"format\" field)")
+    findings, trees = doc.get("findings"), doc.get("trees") or []
+    host = doc.get("host")
+    if not isinstance(host, dict) or not isinstance(findings, list) or not isinstance(trees, list):
+        raise NotAReport("malformed report: host, findings or trees missing or of the wrong type")
+
+    areas, summary, kept = {}, dict.fromkeys(STATUS_RANK, 0), []
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict) or not isinstance(finding.get("id"), str):
+            raise NotAReport("malformed report: findings[%d] is not a finding" % index)
+        status = _status(finding.get("status"), "findings[%d]" % index)
+        area = _text(finding.get("area")) or "docker"
+        summary[status] += 1
+        areas[area] = _worse(areas.get(area), status)
+        if status == "pass":
+            continue
+        kept.append({
+            "id": intern(finding["id"]), "area": intern(area), "status": intern(status),
+            "title": intern(_text(finding.get("title")) or finding["id"]),
+            "subject": _text(finding.get("subject")),
+            "evidence": intern(_text(finding.get("evidence")) or ""),
+            "remediation": _remediation(finding.get("remediation"), intern),
+        })
+
+    verdicts = []
+    for index, tree in enumerate(trees):
+        verdict = tree.get("verdict") if isinstance(tree, dict) else None
+        if not isinstance(verdict, dict):
+            continue  # a tree without a verdict says nothing about the host
+        status = _status(verdict.get("status"), "trees[%d].verdict" % index)
+        name = _text(tree.get("tree")) or "tree"
+        area = TREE_AREA.get(name, "image" if name.startswith("image") else "network")
+        areas[area] = _worse(areas.get(area), status)
+        if status == "pass":
+            continue
+        verdicts.append({
+            "tree": intern(name), "subject": _text(tree.get("subject")), "area": intern(area),
+            "verdict": intern(_text(verdict.get("id")) or "?"), "status": intern(status),
+            "text": _text(verdict.get("text")) or "",
+            "remediation": _remediation(verdict.get("remediation"), intern),
+        })
+
+    os_ = host.get("os") if isinstance(host.get("os"), dict) else {}
+    arch = host.get("arch") if isinstance(host.get("arch"), dict) else {}
+    kernel = host.get("kernel") if isinstance(host.get("kernel"), dict) else {}
+    tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
+    worst = None
+    for status in areas.values():
+        worst = _worse(worst, status)
+    return {
+        "hostname": _text(host.get("hostname")) or "?",
+        "source": source,
+        "os": {"id": intern(_text(os_.get("id"))), "name": intern(_text(os_.get("name"))),
+               "version": intern(_text(os_.get("version")))},
+        "platform": intern(_text(arch.get("platform"))),
+        "machine": intern(_text(arch.get("machine"))),
+        "kernel": intern(_text(kernel.get("release"))),
+        "tool": {"version": intern(_text(tool.get("version"))), "rules": intern(_text(tool.get("rules")))},
+        "lang": intern(_text(doc.get("lang"))),
+        "generated_at": _text(doc.get("generated_at")),
+        "captured_at": _text(doc.get("captured_at")),
+        "areas": areas,
+        "worst": worst,
+        "summary": summary,
+        "findings": kept,
+        "trees": verdicts,
+    }
+
+
+def read_report(path, intern=lambda s: s):
+    """One file → ("host", record) or ("skipped", {"path", "reason"})."""
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            doc = json.load(handle)
+        return "host", reduce_report(doc, path, intern)
+    except NotAReport as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = "cannot read: %s" % (exc.strerror or exc)
+    except UnicodeDecodeError:
+        reason = "not a hostcheck report (not UTF-8 text)"
+    except RecursionError:
+        reason = "not a hostcheck report (JSON nested too deeply)"
+    except ValueError as exc:
+        reason = _json_reason(path, exc)
+    return "skipped", {"path": path, "reason": reason}
+
+
+def _json_reason(path, exc):
+    try:
+        empty = os.path.getsize(path) == 0
+    except OSError:
+        empty = False
+    if empty:
+        return "empty file"
+    message = getattr(exc, "msg", None) or str(exc)
+    position = getattr(exc, "pos", None)
+    where = " at byte %d" % position if position is not None else ""
+    return "not valid JSON (%s%s); truncated?" % (message, where)
+
+
+def _interner():
+    table = {}
+
+    def intern(value):
+        if value is None:
+            return None
+        return table.setdefault(value, value)
+    return intern
+
+
+def _read_batch(paths):
+    intern = _interner()
+    return [read_report(path, intern) for path in paths]
+
+
+def read_reports(paths, workers=None):
+    """Read every path; yields ("host", record) / ("skipped", entry) in the order of `paths`."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+    if workers > 1 and len(paths) >= PARALLEL_FROM:
+        pool = _pool(workers)
+        if pool is not None:
+            try:
+                for results in pool.imap(_read_batch, batches):
+                    for item in results:
+                        yield item
+            finally:
+                pool.terminate()
+                pool.join()
+            return
+    intern = _interner()
+    for path in paths:
+        yield read_report(path, intern)
+
+
+def _pool(workers):
+    """A fork pool, or None where processes cannot be made (then read in this process)."""
+    import multiprocessing
+    try:
+        return multiprocessing.get_context("fork").Pool(workers)
+    except (OSError, ValueError, ImportError):
+        return None
