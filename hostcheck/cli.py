@@ -232,9 +232,9 @@ def rules_show(rule_id, as_json, lang):
 
 
 @cli.command()
-@click.argument("document", type=click.Choice(("capture", "report")))
+@click.argument("document", type=click.Choice(("capture", "report", "fleet")))
 def schema(document):
-    """Print the JSON schema of a capture or report document."""
+    """Print the JSON schema of a capture, report or fleet document."""
     from hostcheck.data import read_text
     click.echo(read_text("schema/%s.json" % document), nl=False)
 
