@@ -92,28 +92,32 @@ find_python() {
     echo "$found"
 }
 
-# .venv-X.Y with the project installed editable; reinstalled only when pyproject.toml changes.
+# .venv-X.Y with the project installed editable. Made once per interpreter; pip runs again
+# only when pyproject.toml changed (in place: a failed install keeps the old environment).
 prepare_venv() {
-    local minor=$1 venv="$REPO/.venv-$1" python stamp want
+    local minor=$1 venv="$REPO/.venv-$1" python stamp want_python want_deps
     python=$(find_python "$minor")
-    want="$(sha256sum pyproject.toml | cut -d' ' -f1) $python"
-    stamp="$venv/.hostcheck-installed"
-    if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    stamp="$venv/.hostcheck-installed"       # "<sha256 of pyproject.toml> <interpreter>"
+    want_deps=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    want_python=$python
+    if [[ ! -x $venv/bin/python || ! -f $stamp || $(cut -d' ' -f2 "$stamp") != "$want_python" ]]; then
+        log "virtualenv $venv ($python)"
+        rm -rf "$venv"
+        "$python" -m venv "$venv"
+    elif [[ $(cut -d' ' -f1 "$stamp") == "$want_deps" ]]; then
         return 0
     fi
-    log "virtualenv $venv ($python)"
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
     # pip's output goes to a log (this machine's pip.conf names absent index directories,
     # one warning per package); shown only when the install fails.
     local pip_log="$CACHE/pip-$minor.log"
     mkdir -p "$CACHE"
+    log "pip install -e '.[test]' on Python $minor"
     if ! { "$venv/bin/python" -m pip install --upgrade pip &&
            "$venv/bin/python" -m pip install -e '.[test]'; } >"$pip_log" 2>&1; then
         tail -n 40 "$pip_log" >&2
         die "pip install failed on Python $minor (log: $pip_log)"
     fi
-    echo "$want" >"$stamp"
+    echo "$want_deps $want_python" >"$stamp"
 }
 
 # ---------------------------------------------------------------- dockerd
