@@ -1,0 +1,222 @@
+"""The Ansible collection end to end: ansible-playbook (ansible-core from PyPI) against an
+inventory of hosts on this machine, all with the local connection:
+
+  live     this machine, the python3 on PATH
+  old36    this machine, ansible_python_interpreter = pyenv's 3.6 (CentOS 7's python3)
+  kylin    judges the Kylin V10 SP3 arm64 fixture capture (hostcheck_capture)
+  centos7  judges the CentOS 7 fixture capture, which has failing findings
+
+The collection is built with `ansible-galaxy collection build` and installed into a temp
+ANSIBLE_COLLECTIONS_PATH, as a user would. ansible-core 2.19 needs a 3.11 controller; on
+the 3.9 venv pip installs 2.15, the last release for 3.9 controllers, and this runs there too.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, missing
+from hostcheck.report import exit_code
+
+COLLECTION = REPO_ROOT / "packaging" / "ansible"
+SYSTEMS = REPO_ROOT / "tests" / "data" / "systems"
+FIXTURE_HOSTS = {
+    "kylin": SYSTEMS / "kylin-v10-sp3-arm64.json",
+    "centos7": SYSTEMS / "centos7-docker24-firewalld.json",
+}
+RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", re.MULTILINE)
+
+
+def ansible_tool(name):
+    # The scripts of the ansible-core installed for this Python, not another one on PATH:
+    # the action imports hostcheck from the Python that runs Ansible.
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        missing("ansible-core is not installed for %s (pip install -e '.[test]')" % sys.executable)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def ansible_env(tmp_path_factory):
+    """Environment with the collection installed from its built tarball, and a
+    remote_tmp we can look into afterwards."""
+    work = tmp_path_factory.mktemp("ansible")
+    built = subprocess.run(
+        [ansible_tool("ansible-galaxy"), "collection", "build", str(COLLECTION), "--output-path", str(work)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    assert built.returncode == 0, built.stdout
+    tarball, = work.glob("hostcheck-hostcheck-*.tar.gz")
+    collections = work / "collections"
+    installed = subprocess.run(
+        [ansible_tool("ansible-galaxy"), "collection", "install", str(tarball), "-p", str(collections)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    assert installed.returncode == 0, installed.stdout
+    (work / "ansible.cfg").write_text("[defaults]\n")  # no user or system configuration
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_CONFIG": str(work / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),
+        "ANSIBLE_REMOTE_TMP": str(work / "remote-tmp"),
+        "ANSIBLE_LOCAL_TEMP": str(work / "local-tmp"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_HOST_KEY_CHECKING": "0",
+    })
+    return work, env
+
+
+@pytest.fixture(scope="module")
+def inventory(ansible_env, old_python):
+    work, _env = ansible_env
+    python36 = old_python("3.6")
+    lines = ["[all:vars]", "ansible_connection=local", "", "[hosts]", "live",
+             "old36 ansible_python_interpreter=%s" % python36]
+    lines += ["%s hostcheck_capture=%s" % (host, path) for host, path in FIXTURE_HOSTS.items()]
+    path = work / "inventory.ini"
+    path.write_text("\n".join(lines) + "\n")
+    return path, python36
+
+
+def run_playbook(ansible_env, inventory, *args):
+    work, env = ansible_env
+    command = [ansible_tool("ansible-playbook"), "-i", str(inventory)] + list(args)
+    proc = subprocess.run(command, cwd=str(work), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+    recap = {host: {key: int(value) for key, value in (pair.split("=") for pair in counts.split())}
+             for host, counts in RECAP_LINE.findall(proc.stdout.split("PLAY RECAP")[-1])}
+    return proc, recap
+
+
+def load(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def check_reports(directory, hosts, recap, fail_on, python36, env):
+    import jsonschema
+
+    schema = load(REPO_ROOT / "hostcheck" / "data" / "schema" / "report.json")
+    assert sorted(p.name for p in Path(directory).iterdir()) == sorted(h + ".json" for h in hosts)
+    reports = {host: load(Path(directory) / (host + ".json")) for host in hosts}
+    for host, report in reports.items():
+        jsonschema.validate(report, schema)
+        assert recap[host]["changed"] == 0
+        # The task failed (and was ignored by the playbook) exactly when fail_on is reached.
+        assert recap[host]["ignored"] == exit_code(report, fail_on), host
+    assert reports["live"]["host"]["kernel"]["release"] == os.uname().release
+    # `live` has no ansible_python_interpreter: the python3 on PATH captured it.
+    path_python3 = subprocess.run(
+        ["python3", "-c", "import platform; print(platform.python_version())"],
+        env=env, stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
+    assert reports["live"]["captured_with"]["python"] == path_python3
+    assert reports["old36"]["captured_with"]["python"].startswith("3.6.")
+    assert reports["old36"]["captured_with"]["interpreter"] == str(python36)
+    assert reports["old36"]["host"]["kernel"]["release"] == os.uname().release
+    assert reports["kylin"]["host"]["os"]["id"] == "kylin"
+    assert reports["kylin"]["captured_with"]["file"] == str(FIXTURE_HOSTS["kylin"])
+    assert reports["centos7"]["host"]["os"]["id"] == "centos"
+    return reports
+
+
+def test_gather_reports_playbook(ansible_env, inventory):
+    work, env = ansible_env
+    inventory, python36 = inventory
+    hosts = ["live", "old36", "kylin", "centos7"]
+
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
+                               "-e", "hostcheck_reports_dir=reports")
+    print(proc.stdout[proc.stdout.find("PLAY RECAP"):])
+    assert proc.returncode == 0, proc.stdout
+    assert sorted(recap) == sorted(hosts), proc.stdout
+    reports = check_reports(work / "reports", hosts, recap, "fail", python36, env)
+    # The CentOS 7 fixture has failing runc CVE findings: its task fails, the play goes on.
+    assert recap["centos7"]["ignored"] == 1 and recap["centos7"]["ok"] == 2
+    assert recap["kylin"]["ignored"] == 0
+    assert "hostcheck fleet reports" in proc.stdout
+    # The target is left as it was: not even Ansible's remote_tmp was needed.
+    remote_tmp = work / "remote-tmp"
+    assert not remote_tmp.exists() or list(remote_tmp.iterdir()) == []
+
+    # Check mode runs the same read-only capture; fail_on=warn now fails the Kylin host too.
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports", "--check",
+                               "-e", "hostcheck_reports_dir=reports-check", "-e", "hostcheck_fail_on=warn")
+    print(proc.stdout[proc.stdout.find("PLAY RECAP"):])
+    assert proc.returncode == 0, proc.stdout
+    checked = check_reports(work / "reports-check", hosts, recap, "warn", python36, env)
+    assert recap["kylin"]["ignored"] == 1
+    for host in ("kylin", "centos7"):
+        assert checked[host]["findings"] == reports[host]["findings"]
+
+    # hostcheck_strict: the run ends failed when a host reached fail_on.
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
+                               "--limit", "kylin,centos7", "-e", "hostcheck_strict=true",
+                               "-e", "hostcheck_reports_dir=reports-strict")
+    assert proc.returncode != 0, proc.stdout
+    assert recap["centos7"]["failed"] == 1 and recap["kylin"]["failed"] == 0
+
+
+TASK_OUTPUT_PLAY = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: hostcheck with the report as task output
+      hostcheck.hostcheck.hostcheck:
+        capture: "{{ hostcheck_capture | default(omit) }}"
+      register: result
+      ignore_errors: true
+
+    - name: the result is the report, never changed, failed exactly when fail_on is reached
+      ansible.builtin.assert:
+        that:
+          - result.report.format == 'hostcheck.report/v1'
+          - result is not changed
+          - result.summary == result.report.summary
+          - (result is failed) == ((result.failed_findings | length + result.failed_trees | length) > 0)
+          - (result is failed) == (result.worst in ['fail', 'error'])
+
+    - name: redact pseudonymises the hostname on the target
+      hostcheck.hostcheck.hostcheck:
+        redact: true
+        fail_on: fail
+        return_report: false
+      register: redacted
+      ignore_errors: true
+      when: inventory_hostname == 'live'
+
+    - ansible.builtin.assert:
+        that:
+          - redacted.host.hostname != lookup('pipe', 'uname -n')
+          - redacted.python is string
+      when: inventory_hostname == 'live'
+
+    - name: a capture file that is a report, not a capture, fails with one line
+      hostcheck.hostcheck.hostcheck:
+        capture: "{{ playbook_dir }}/reports/kylin.json"
+      register: wrong
+      ignore_errors: true
+      when: inventory_hostname == 'kylin'
+
+    - ansible.builtin.assert:
+        that:
+          - wrong is failed
+          - "'is a hostcheck report, not a capture' in wrong.msg"
+      when: inventory_hostname == 'kylin'
+"""
+
+
+def test_task_output(ansible_env, inventory):
+    work, _env = ansible_env
+    inventory, _python36 = inventory
+    if not (work / "reports" / "kylin.json").exists():
+        pytest.skip("needs the reports of test_gather_reports_playbook")
+    playbook = work / "task-output.yml"
+    playbook.write_text(TASK_OUTPUT_PLAY)
+    proc, recap = run_playbook(ansible_env, inventory, str(playbook))
+    assert proc.returncode == 0, proc.stdout
+    for host, counts in recap.items():
+        assert counts["failed"] == 0 and counts["changed"] == 0, (host, proc.stdout)
+    assert recap["centos7"]["ignored"] == 1
