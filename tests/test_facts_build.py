@@ -102,7 +102,7 @@ def test_engine_not_running_but_installed(machine):
     capture["docker"] = {"endpoint": "unix:///var/run/docker.sock", "responses": {}, "error": "not_found"}
     facts = build_facts(capture)
     assert facts.get("engine.state") == "not_running"       # dockerd --version ran
-    assert facts.reason("engine.version") == "Docker engine not running"
+    assert facts.reason("engine.version") == "the Docker engine is not running"
     # this capture skipped `runc --version` because the engine answered; without the engine
     # the reason says so instead of inventing a version
     assert facts.reason("runtimes.runc.version") == "runc --version: skipped (engine /version)"

@@ -84,9 +84,9 @@ def test_state():
     assert engine.engine_state({"error": "not_found"}, False)[0] == "not_installed"
     assert engine.engine_state({"error": "not_found"}, True)[0] == "not_running"
     assert engine.engine_state({"error": "permission_denied"}, True) == \
-        ("permission_denied", "Docker engine: permission_denied (needs root or the docker group)")
+        ("permission_denied", "the Docker engine could not be read (permission denied: run as root or a member of the docker group)")
     assert engine.engine_state({"error": "timeout"}, None)[0] == "timeout"
-    assert engine.engine_state({"error": "weird"}, None) == ("error", "Docker engine: weird")
+    assert engine.engine_state({"error": "weird"}, None) == ("error", "the Docker engine could not be read (weird)")
     assert engine.engine_state({"error": None, "responses": {}}, True)[0] is None
     assert engine.engine_state(None, True) == (None, "Docker engine: not captured")
     detail = {"error": "not_found", "detail": "Docker is not installed (no /var/run/docker.sock, no dockerd)"}

@@ -20,12 +20,13 @@ import json
 # docker.error CODE -> engine.state
 _STATES = {"not_found": "not_installed", "not_running": "not_running",
            "permission_denied": "permission_denied", "timeout": "timeout"}
+# Said to a person as the reason a rule is skipped: words, not state names.
 STATE_REASONS = {
     "not_installed": "Docker is not installed",
-    "not_running": "Docker engine not running",
-    "permission_denied": "Docker engine: permission_denied (needs root or the docker group)",
-    "timeout": "Docker engine: timeout",
-    "error": "Docker engine: error",
+    "not_running": "the Docker engine is not running",
+    "permission_denied": "the Docker engine could not be read (permission denied: run as root or a member of the docker group)",
+    "timeout": "the Docker engine did not answer in time",
+    "error": "the Docker engine answered with an error",
 }
 
 
@@ -62,7 +63,7 @@ def engine_state(docker, dockerd_installed):
     reason = STATE_REASONS[state]
     detail = docker.get("detail")
     if state == "error" and code != "error":
-        reason = "Docker engine: %s" % code
+        reason = "the Docker engine could not be read (%s)" % code
     if isinstance(detail, str) and detail:
         # The capture's own detail often already says it ("Docker is not installed (no ...)").
         reason = detail[:200] if detail.lower().startswith(reason.lower()) else "%s (%s)" % (reason, detail[:200])

@@ -151,8 +151,14 @@ def build(view, facts, state, responses):
     if facts.get("engine.state") == "running" and isinstance(info, dict):
         facts.set("net.dockerd_proxy", dockerd_proxy(info))
     else:
-        facts.missing("net.dockerd_proxy", facts.reason("engine.version") if not facts.known("engine.state")
-                      else "Docker engine is %s" % facts.get("engine.state"))
+        # the engine's own reason says why in words ("the Docker engine is not running (...)")
+        if not facts.known("engine.state"):
+            reason = facts.reason("engine.state")
+        elif facts.get("engine.state") != "running":
+            reason = facts.reason("engine.version")
+        else:
+            reason = "engine /info: not captured"
+        facts.missing("net.dockerd_proxy", reason)
     zones = facts.get("firewalld.zones")
     if zones is None:
         facts.missing("firewalld.zone_conflicts", facts.reason("firewalld.zones"))
