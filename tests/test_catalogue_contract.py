@@ -167,9 +167,6 @@ def test_tree_texts_are_bilingual_and_read_registered_facts(tree_id):
 
 # --- the whole catalogue, as a support team relies on it ------------------------------
 
-# Rules in files another engineer owns (network and DNS: rules/7*.yaml) are held to every
-# contract but `why` until their owner writes it.
-WHY_PENDING_PREFIX = "rules/7"
 FAMILY_TOOLS = {"rhel": ("apt-get", "apt ", "dpkg ", "update-grub", "zypper"),
                 "debian": ("yum ", "dnf ", "rpm ", "grubby", "zypper")}
 
@@ -187,8 +184,7 @@ def test_rule_id_names_its_area(rule):
 
 @pytest.mark.parametrize("rule", RULES, ids=[r["id"] for r in RULES])
 def test_rule_says_why_with_sources_a_person_can_follow(rule):
-    if not rule["file"].startswith(WHY_PENDING_PREFIX):
-        assert rule.get("why", {}).get("en", "").strip() and rule["why"]["zh"].strip(), "no why"
+    assert rule.get("why", {}).get("en", "").strip() and rule["why"]["zh"].strip(), "no why"
     assert len(rule["source"].split()) >= 4, "a source names where the threshold comes from"
     assert all(ref.startswith("https://") for ref in rule["refs"]), rule["refs"]
     assert len(set(rule["refs"])) == len(rule["refs"])

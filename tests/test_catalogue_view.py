@@ -22,7 +22,7 @@ def test_list_json_carries_why_and_statuses():
     listed = json.loads(run("rules", "list", "--json", "--lang", "zh"))
     assert len(listed["rules"]) == len(RULES) >= 40
     row = next(r for r in listed["rules"] if r["id"] == "storage-root-free-space")
-    assert row["title"] == "Docker 根目录所在文件系统有足够的剩余空间"
+    assert row["title"] == "Docker 根目录所在文件系统的剩余空间"
     assert row["why"] and row["statuses"] == ["pass", "warn", "fail"]
 
 

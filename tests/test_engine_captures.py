@@ -48,7 +48,7 @@ def test_pre_install_host_is_judged_not_failed():
     assert findings[("docker-engine-reachable", None)]["status"] == "info"
     for rule_id in ("firewall-docker-chains", "firewall-docker-masquerade", "runtime-runc-cve-2024-21626"):
         assert findings[(rule_id, None)]["status"] == "skip"
-    assert "not_installed" in findings[("firewall-docker-chains", None)]["evidence"]
+    assert "Docker is not installed" in findings[("firewall-docker-chains", None)]["evidence"]
     assert not [f for f in findings.values() if f["status"] in ("fail", "error")]
 
 
