@@ -220,3 +220,36 @@ def test_task_output(ansible_env, inventory):
     for host, counts in recap.items():
         assert counts["failed"] == 0 and counts["changed"] == 0, (host, proc.stdout)
     assert recap["centos7"]["ignored"] == 1
+
+
+def test_connection_without_stdin_uses_ansibles_tmp_and_removes_it(ansible_env, inventory):
+    """A connection plugin that cannot feed stdin (has_pipelining False; here the local
+    connection pretending so) gets the script through Ansible's temporary directory."""
+    from ansible.plugins.connection import local
+
+    work, env = ansible_env
+    _inventory, python36 = inventory
+    plugins = work / "nopipe" / "connection_plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "nopipe.py").write_text(
+        "from ansible.plugins.connection.local import Connection as LocalConnection\n\n"
+        "DOCUMENTATION = %r\n\n\n"
+        "class Connection(LocalConnection):\n"
+        "    transport = 'nopipe'\n"
+        "    has_pipelining = False\n" % local.DOCUMENTATION.replace("name: local", "name: nopipe"))
+    playbook = work / "nopipe" / "play.yml"
+    playbook.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - hostcheck.hostcheck.hostcheck:\n        return_report: false\n"
+        "      register: result\n      ignore_errors: true\n"
+        "    - ansible.builtin.assert:\n        that: [\"result.python.startswith('3.6.')\", 'result is not changed']\n")
+    remote_tmp = work / "nopipe" / "remote-tmp"
+    proc = subprocess.run(
+        [ansible_tool("ansible-playbook"), "-vvv", "-i", "old36,", "-e", "ansible_connection=nopipe",
+         "-e", "ansible_python_interpreter=%s" % python36, str(playbook)],
+        cwd=str(work), env=dict(env, ANSIBLE_REMOTE_TMP=str(remote_tmp)), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout
+    assert "hostcheck_capture.py" in proc.stdout  # it really went the file way
+    # Ansible's own remote_tmp base stays (as after any module); the task's directory is gone.
+    assert list(remote_tmp.iterdir()) == []
