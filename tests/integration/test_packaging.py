@@ -146,6 +146,24 @@ def test_pyz_captures_on_older_python(pyz, clean_dir, minor):
     assert judge.returncode == 3 and "can only capture" in judge.stderr
 
 
+def test_pyz_check_on_a_terminal_writes_the_capture_to_a_file(pyz, clean_dir):
+    # Hundreds of KB of JSON are no use on a terminal: check names a file instead.
+    import pty
+    import socket
+
+    primary, secondary = pty.openpty()
+    try:
+        check = subprocess.run([str(interpreter("3.6")), "-I", str(pyz), "check"], cwd=clean_dir,
+                               stdout=secondary, stderr=subprocess.PIPE, text=True, timeout=180)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    expected = "hostcheck-capture-%s.json" % socket.gethostname().split(".")[0]
+    assert check.returncode == 3, check.stderr
+    assert [p.name for p in clean_dir.iterdir()] == [expected]
+    assert "copy %s to a machine with Python >= 3.9" % expected in check.stderr
+
+
 def test_a_capture_from_python36_judges_on_python39(pyz, clean_dir):
     old, new = interpreter("3.6"), interpreter("3.9")
     assert run([old, "-I", pyz, "capture", "-o", "old.json"], cwd=clean_dir).returncode == 0
