@@ -79,6 +79,30 @@ def test_capture_script_refuses_python2_in_one_line(old_python, tmp_path):
     assert "needs Python 3.6 or newer" in message
 
 
+def test_capture_sources_come_from_a_zipped_hostcheck_too(old_python, tmp_path):
+    """With hostcheck.pyz on the controller's PYTHONPATH, the sources are read from the zip."""
+    import zipfile
+
+    archive = tmp_path / "hostcheck.zip"
+    with zipfile.ZipFile(str(archive), "w") as bundle:
+        for path in [REPO / "hostcheck" / "__init__.py"] + sorted((REPO / "hostcheck" / "capture").glob("*.py")):
+            bundle.write(str(path), str(path.relative_to(REPO)))
+    program = (
+        "import sys, importlib.util\n"
+        "sys.path.insert(0, %r)\n"
+        "import hostcheck\n"
+        "assert hostcheck.__file__.startswith(%r), hostcheck.__file__\n"
+        "spec = importlib.util.spec_from_file_location('action', %r)\n"
+        "action = importlib.util.module_from_spec(spec); spec.loader.exec_module(action)\n"
+        "sys.stdout.write(action.capture_script(5.0, False))\n"
+    ) % (str(archive), str(archive), str(COLLECTION / "plugins" / "action" / "hostcheck.py"))
+    script = subprocess.run([sys.executable, "-c", program], stdout=subprocess.PIPE, check=True,
+                            timeout=60, cwd=str(tmp_path)).stdout.decode("ascii")
+    proc = run_script(old_python("3.6"), script, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert action.parse_capture_output(proc.stdout.decode("utf-8"))[0]["python"].startswith("3.6.")
+
+
 def test_capture_output_survives_a_login_banner():
     doc = {"format": "hostcheck.capture/v1"}
     stdout = "Welcome to node1\nLast login: Mon\n%s\n%s\n%s\n" % (

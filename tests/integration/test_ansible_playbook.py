@@ -253,3 +253,25 @@ def test_connection_without_stdin_uses_ansibles_tmp_and_removes_it(ansible_env, 
     assert "hostcheck_capture.py" in proc.stdout  # it really went the file way
     # Ansible's own remote_tmp base stays (as after any module); the task's directory is gone.
     assert list(remote_tmp.iterdir()) == []
+
+
+def test_become_pipes_the_script_through_the_become_wrapper(ansible_env, inventory):
+    """`become` wraps the command (here su to nobody; root cannot become root, Ansible skips
+    that): the script still reaches python3's stdin and the capture runs as that user."""
+    import pwd
+
+    work, env = ansible_env
+    inventory, _python36 = inventory
+    nobody = pwd.getpwnam("nobody").pw_uid
+    proc, recap = run_playbook(
+        ansible_env, inventory, "hostcheck.hostcheck.gather_reports", "--limit", "live",
+        "--become", "--become-method", "su", "--become-user", "nobody",
+        "-e", 'ansible_become_flags="-s /bin/sh"',
+        # /root/.pyenv is not readable by nobody; Debian's own python3 is.
+        "-e", "ansible_python_interpreter=/usr/bin/python3",
+        "-e", "hostcheck_reports_dir=reports-become")
+    assert proc.returncode == 0, proc.stdout
+    assert recap["live"]["changed"] == 0
+    report = load(work / "reports-become" / "live.json")
+    assert report["facts"]["values"]["privileges.uid"] == nobody
+    assert report["captured_with"]["interpreter"] == "/usr/bin/python3"
