@@ -2,7 +2,7 @@
 
 No network and no root: the launcher runs under /bin/sh with stub interpreters (small sh
 scripts answering the launcher's version probe) on a PATH of their own. The real builds and
-interpreters are in tests/integration/test_packaging.py.
+interpreters are in tests/integration/test_packaging_artifacts.py.
 """
 
 import ast
