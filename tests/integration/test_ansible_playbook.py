@@ -134,7 +134,7 @@ def test_gather_reports_playbook(ansible_env, inventory):
     assert sorted(recap) == sorted(hosts), proc.stdout
     reports = check_reports(work / "reports", hosts, recap, "fail", python36, env)
     # The CentOS 7 fixture has failing runc CVE findings: its task fails, the play goes on.
-    assert recap["centos7"]["ignored"] == 1 and recap["centos7"]["ok"] == 2
+    assert recap["centos7"]["ignored"] == 1 and recap["centos7"]["ok"] == 2 and recap["centos7"]["failed"] == 0
     assert recap["kylin"]["ignored"] == 0
     assert "hostcheck fleet reports" in proc.stdout
     # The target is left as it was: not even Ansible's remote_tmp was needed.
@@ -157,6 +157,14 @@ def test_gather_reports_playbook(ansible_env, inventory):
                                "-e", "hostcheck_reports_dir=reports-strict")
     assert proc.returncode != 0, proc.stdout
     assert recap["centos7"]["failed"] == 1 and recap["kylin"]["failed"] == 0
+
+    # No report at all is an error whatever hostcheck_strict says, not an ignored finding.
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
+                               "--limit", "kylin", "-e", "hostcheck_capture=%s" % (work / "absent.json"),
+                               "-e", "hostcheck_reports_dir=reports-none")
+    assert proc.returncode != 0, proc.stdout
+    assert recap["kylin"]["failed"] == 1 and recap["kylin"]["ignored"] == 1
+    assert "no report: hostcheck: cannot read %s" % (work / "absent.json") in proc.stdout
 
 
 TASK_OUTPUT_PLAY = """
