@@ -10,6 +10,7 @@ from an empty working directory, so nothing of the checkout can stand in for the
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,26 @@ def test_pyz_judges_on_python_39_and_later(pyz, clean_dir, minor):
     schema = run([python, "-I", pyz, "schema", "capture"], cwd=clean_dir)
     assert json.loads(schema.stdout)["$schema"].startswith("http://json-schema.org/")
     assert list(clean_dir.iterdir()) == []  # judging writes nothing where it runs
+
+
+@pytest.mark.parametrize("minor", [JUDGING[0], JUDGING[-1]])
+def test_every_command_loads_from_the_zip(pyz, clean_dir, minor):
+    # Lazily loaded commands (image, net, fleet) import their modules only when asked for:
+    # a dependency missing from the zip would show here, not in --version.
+    python = interpreter(minor)
+    top = run([python, "-I", pyz, "--help"], cwd=clean_dir, env={"COLUMNS": "200"})
+    commands = [line.split()[0] for line in top.stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert {"check", "analyze", "capture", "rules", "image", "net"} <= set(commands), top.stdout
+    for command in commands:
+        shown = run([python, "-I", pyz, command, "--help"], cwd=clean_dir)
+        assert shown.returncode == 0 and "Usage:" in shown.stdout, (command, shown.stderr)
+    # The docker SDK and its CA bundle work from inside a zip (the registry probe uses them).
+    sdk = run([python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import docker, certifi; "
+               "print(docker.__version__, open(certifi.where()).read(200))", pyz], cwd=clean_dir)
+    assert sdk.returncode == 0, sdk.stderr
+    pinned = re.search(r"^docker==(\S+) ", (PACKAGING / "pyz" / "requirements.txt").read_text(), re.M)
+    assert sdk.stdout.split()[0] == pinned.group(1)
+    assert "Issuer" in sdk.stdout or "BEGIN CERTIFICATE" in sdk.stdout, sdk.stdout
 
 
 @pytest.mark.parametrize("minor", CAPTURE_ONLY)
