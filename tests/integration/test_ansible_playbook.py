@@ -119,7 +119,23 @@ def check_reports(directory, hosts, recap, fail_on, python36, env):
     assert reports["kylin"]["host"]["os"]["id"] == "kylin"
     assert reports["kylin"]["captured_with"]["file"] == str(FIXTURE_HOSTS["kylin"])
     assert reports["centos7"]["host"]["os"]["id"] == "centos"
+    for host, report in reports.items():
+        assert report["captured_with"]["inventory_hostname"] == host
     return reports
+
+
+def fleet_reads(directory):
+    """`hostcheck fleet DIR` takes every report the playbook wrote (when the command exists)."""
+    from hostcheck.cli import LAZY_COMMANDS
+
+    if "fleet" not in LAZY_COMMANDS:
+        return None
+    proc = subprocess.run([sys.executable, "-m", "hostcheck", "fleet", str(directory), "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    view = json.loads(proc.stdout)
+    assert view["skipped"] == []
+    return sorted(Path(host["source"]).name for host in view["hosts"])
 
 
 def test_gather_reports_playbook(ansible_env, inventory):
@@ -137,6 +153,7 @@ def test_gather_reports_playbook(ansible_env, inventory):
     assert recap["centos7"]["ignored"] == 1 and recap["centos7"]["ok"] == 2 and recap["centos7"]["failed"] == 0
     assert recap["kylin"]["ignored"] == 0
     assert "hostcheck fleet reports" in proc.stdout
+    assert fleet_reads(work / "reports") in (None, sorted(h + ".json" for h in hosts))
     # The target is left as it was: not even Ansible's remote_tmp was needed.
     remote_tmp = work / "remote-tmp"
     assert not remote_tmp.exists() or list(remote_tmp.iterdir()) == []

@@ -259,6 +259,8 @@ class ActionModule(ActionBase):
         # which hosts were captured with which Python is worth seeing across a fleet.
         report["captured_with"] = {
             "via": "ansible",
+            # The report's hostname is the host's own; the inventory may know it by another name.
+            "inventory_hostname": task_vars.get("inventory_hostname"),
             "python": doc.get("python"),
             "interpreter": out.get("interpreter"),
             "file": None if out["captured_from"] == "target" else out["captured_from"],
