@@ -133,6 +133,16 @@ def test_interpreter_with_arguments_is_quoted_word_by_word():
     assert action.run_command("/usr/bin/python3", "/tmp/x y/c.py") == "/usr/bin/python3 '/tmp/x y/c.py'"
 
 
+@pytest.mark.parametrize("interpreter", [None, sys.executable])
+def test_task_environment_reaches_the_capture(interpreter, tmp_path):
+    """A task's `environment` (e.g. DOCKER_HOST of a rootless engine) reaches the script."""
+    command = action.run_command(interpreter, "-", "DOCKER_HOST='unix:///run/user/1000/docker.sock'")
+    script = b"import os; print(os.environ['DOCKER_HOST'])"
+    proc = subprocess.run(["/bin/sh", "-c", command], input=script, stdout=subprocess.PIPE,
+                          env={"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin"}, timeout=30)
+    assert proc.stdout == b"unix:///run/user/1000/docker.sock\n"
+
+
 def centos7_report():
     capture = json.loads((SYSTEMS / "centos7-docker24-firewalld.json").read_text(encoding="utf-8"))
     report, _facts = build_report(capture, lang="en")

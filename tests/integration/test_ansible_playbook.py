@@ -218,6 +218,21 @@ TASK_OUTPUT_PLAY = """
           - redacted.python is string
       when: inventory_hostname == 'live'
 
+    - name: the task's environment reaches the capture (DOCKER_HOST of a rootless engine)
+      hostcheck.hostcheck.hostcheck:
+        only: [docker]
+        fail_on: fail
+      environment:
+        DOCKER_HOST: unix:///nonexistent/hostcheck-test.sock
+      register: rootless
+      ignore_errors: true
+      when: inventory_hostname == 'live'
+
+    - ansible.builtin.assert:
+        that:
+          - rootless.report.facts['values']['engine.endpoint'] == 'unix:///nonexistent/hostcheck-test.sock'
+      when: inventory_hostname == 'live'
+
     - name: a capture file that is a report, not a capture, fails with one line
       hostcheck.hostcheck.hostcheck:
         capture: "{{ playbook_dir }}/reports/kylin.json"

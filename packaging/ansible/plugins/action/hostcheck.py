@@ -158,15 +158,18 @@ def interpreter_command(interpreter):
     return None
 
 
-def run_command(interpreter, script_path="-"):
+def run_command(interpreter, script_path="-", environment=""):
+    """`environment`: the task's `environment` as NAME=VALUE words (quoted), e.g. a
+    DOCKER_HOST for a rootless engine; passed through env(1) so it reaches the capture."""
     quoted_script = shlex.quote(script_path)
     command = interpreter_command(interpreter)
+    with_env = "env %s " % environment if environment else ""
     if command:
-        return "%s %s" % (command, quoted_script)
+        return "%s%s %s" % (with_env, command, quoted_script)
     # No interpreter set: the target's python3 on PATH, whatever version it is.
-    return ('if command -v python3 >/dev/null 2>&1; then exec python3 %s; '
+    return ('if command -v python3 >/dev/null 2>&1; then exec %spython3 %s; '
             'else echo "hostcheck: no python3 on the target\'s PATH; install python3 (3.6 or newer) '
-            'or set ansible_python_interpreter" >&2; exit 127; fi' % quoted_script)
+            'or set ansible_python_interpreter" >&2; exit 127; fi' % (with_env, quoted_script))
 
 
 def failing(report, fail_on):
@@ -333,23 +336,24 @@ class ActionModule(ActionBase):
 
     def _capture_on_target(self, args, interpreter):
         script = capture_script(args["timeout"], args["redact"]).encode("ascii")
+        environment = self._compute_environment_string().strip()
         if getattr(self._connection, "has_pipelining", False):
-            response = self._low_level_execute_command(run_command(interpreter), in_data=script)
+            response = self._low_level_execute_command(run_command(interpreter, "-", environment), in_data=script)
         else:
-            response = self._run_from_temporary_file(script, interpreter)
+            response = self._run_from_temporary_file(script, interpreter, environment)
         if response.get("rc") != 0:
             stderr = (response.get("stderr") or "").strip()
             raise HostcheckError("the capture on the target ended with rc=%s: %s" % (
                 response.get("rc"), stderr.splitlines()[-1] if stderr else "(no message)"))
         return parse_capture_output(response.get("stdout") or "")
 
-    def _run_from_temporary_file(self, script, interpreter):
+    def _run_from_temporary_file(self, script, interpreter, environment):
         """For connections that cannot feed stdin: the script goes into Ansible's own
         temporary directory on the target, which is removed afterwards."""
         tmpdir = self._make_tmp_path()
         try:
             remote = self._connection._shell.join_path(tmpdir, "hostcheck_capture.py")
             self._transfer_data(remote, script)
-            return self._low_level_execute_command(run_command(interpreter, remote))
+            return self._low_level_execute_command(run_command(interpreter, remote, environment))
         finally:
             self._remove_tmp_path(tmpdir, force=True)

@@ -93,6 +93,8 @@ notes:
     first C(python3) on the target's C(PATH). Ansible's own interpreter discovery is not used,
     because it only accepts interpreters that its modules support.
   - Check mode is supported and runs the same capture, which is read-only.
+  - The task's C(environment) applies to the capture, e.g. C(DOCKER_HOST) for a rootless
+    engine's socket (a remote C(DOCKER_HOST) is recorded, never captured).
 attributes:
   check_mode:
     support: full
