@@ -31,6 +31,10 @@ UI = {
                  "security": "Security", "firewall": "Firewall", "network": "Network",
                  "dns": "DNS", "docker": "Docker engine", "image": "Images"},
         "answer": {"yes": "yes", "no": "no", "unknown": "unknown"},
+        # engine.state as the header says it (facts.py: the closed set of states)
+        "engine_state": {"running": "running", "not_installed": "not installed",
+                         "not_running": "not running", "permission_denied": "not readable: permission denied",
+                         "timeout": "no answer in time", "error": "answered with an error"},
         "result_line": "$fail failed, $warn warnings, $info info, $pass passed, $skip skipped, $error errors",
     },
     "zh": {
@@ -56,6 +60,8 @@ UI = {
                  "security": "安全", "firewall": "防火墙", "network": "网络",
                  "dns": "DNS", "docker": "Docker 引擎", "image": "镜像"},
         "answer": {"yes": "是", "no": "否", "unknown": "未知"},
+        "engine_state": {"running": "运行中", "not_installed": "未安装", "not_running": "未运行",
+                         "permission_denied": "无权限读取", "timeout": "响应超时", "error": "返回错误"},
         "result_line": "失败 $fail 项，警告 $warn 项，提示 $info 项，通过 $pass 项，跳过 $skip 项，出错 $error 项",
     },
 }

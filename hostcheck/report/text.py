@@ -102,8 +102,9 @@ def _header(report, words):
         (words["kernel"], kernel.get("release") or "?"),
     ]
     engine = facts.get("engine.version")
-    parts.append((words["engine"], "%s (%s)" % (engine, facts.get("engine.state")) if engine
-                  else facts.get("engine.state") or "?"))
+    state = facts.get("engine.state")
+    state = words["engine_state"].get(state, state)     # in words, not the fact's value
+    parts.append((words["engine"], "%s (%s)" % (engine, state) if engine else state or "?"))
     line = Text()
     for i, (label, value) in enumerate(parts):
         if i:
