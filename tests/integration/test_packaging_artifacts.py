@@ -242,6 +242,9 @@ def test_deb_installs_and_runs(packages, clean_dir, tmp_path):
     deb = next(packages.glob("hostcheck_*_all.deb"))
     fields = run(["dpkg-deb", "-f", deb, "Package", "Version", "Architecture", "Depends"]).stdout
     assert "Architecture: all" in fields and "Depends: python3" in fields
+    # Reproducible: dpkg-buildpackage dates every file from debian/changelog.
+    listing = run(["dpkg-deb", "-c", deb]).stdout.splitlines()
+    assert len({tuple(line.split()[3:5]) for line in listing}) == 1, listing
     try:
         installed = dpkg("-i", deb)
         assert installed.returncode == 0, installed.stderr
@@ -275,6 +278,11 @@ def test_rpm_installs_into_a_scratch_root_and_runs(packages, clean_dir, tmp_path
     assert {r.split()[0] for r in requires} == {
         "/bin/sh", "python3", "rpmlib(CompressedFileNames)", "rpmlib(FileDigests)",
         "rpmlib(PayloadFilesHavePrefix)"}, requires
+
+    # Reproducible: every file time is the build time, which is the %changelog date.
+    dump = run(["rpm", "-qp", "--dump", rpm]).stdout.splitlines()
+    buildtime = run(["rpm", "-qp", "--qf", "%{BUILDTIME}", rpm]).stdout
+    assert dump and {line.split()[2] for line in dump} == {buildtime}
 
     root = tmp_path / "scratch-root"
     root.mkdir()
