@@ -43,30 +43,31 @@ def ansible_tool(name):
 
 @pytest.fixture(scope="module")
 def ansible_env(tmp_path_factory):
-    """Environment with the collection installed from its built tarball, and a
-    remote_tmp we can look into afterwards."""
+    """Environment with the collection installed from its built tarball, nothing read
+    from or written to ~/.ansible, and a remote_tmp we can look into afterwards."""
     work = tmp_path_factory.mktemp("ansible")
-    built = subprocess.run(
-        [ansible_tool("ansible-galaxy"), "collection", "build", str(COLLECTION), "--output-path", str(work)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
-    assert built.returncode == 0, built.stdout
-    tarball, = work.glob("hostcheck-hostcheck-*.tar.gz")
     collections = work / "collections"
-    installed = subprocess.run(
-        [ansible_tool("ansible-galaxy"), "collection", "install", str(tarball), "-p", str(collections)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
-    assert installed.returncode == 0, installed.stdout
     (work / "ansible.cfg").write_text("[defaults]\n")  # no user or system configuration
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": str(work / "ansible.cfg"),
+        "ANSIBLE_HOME": str(work / "ansible-home"),
         "ANSIBLE_COLLECTIONS_PATH": str(collections),
         "ANSIBLE_REMOTE_TMP": str(work / "remote-tmp"),
         "ANSIBLE_LOCAL_TEMP": str(work / "local-tmp"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_HOST_KEY_CHECKING": "0",
     })
+
+    def galaxy(*args):
+        proc = subprocess.run([ansible_tool("ansible-galaxy"), "collection"] + list(args), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stdout
+
+    galaxy("build", str(COLLECTION), "--output-path", str(work))
+    tarball, = work.glob("hostcheck-hostcheck-*.tar.gz")
+    galaxy("install", str(tarball), "-p", str(collections))
     return work, env
 
 
