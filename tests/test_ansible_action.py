@@ -43,14 +43,16 @@ def run_script(python, script, cwd, env=None):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, env=env)
 
 
-def test_capture_script_runs_on_python36_and_writes_nothing(old_python, tmp_path):
-    python = old_python("3.6")
+# 3.6: CentOS 7's python3; 3.7: Kylin V10's and UOS 20's.
+@pytest.mark.parametrize("minor", ["3.6", "3.7"])
+def test_capture_script_runs_on_old_pythons_and_writes_nothing(old_python, tmp_path, minor):
+    python = old_python(minor)
     script = action.capture_script(timeout=5.0, redact=False)
     proc = run_script(python, script, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr.decode()
     doc, executable = action.parse_capture_output(proc.stdout.decode("utf-8"))
     assert doc["format"] == "hostcheck.capture/v1"
-    assert doc["python"].startswith("3.6.")
+    assert doc["python"].startswith(minor + ".")
     assert executable == str(python)
     assert doc["uname"]["release"] == os.uname().release
     # The controller's version captured, not whatever the target has installed.
