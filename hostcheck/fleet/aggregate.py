@@ -105,3 +105,24 @@ def build_fleet(hosts, skipped, lang="en", fail_on="fail"):
 def exit_code(fleet):
     """1 when some host has a finding or verdict at or above --fail-on, else 0."""
     return 1 if fleet["summary"]["at_or_above_fail_on"] else 0
+
+
+def dump_json(fleet):
+    """The document as text: one line per host (and per rule, group, skipped input).
+
+    json.dumps with indent= runs the pure-Python encoder (~7 s for 10,000 hosts); each line
+    here goes through the C one, and a host's row stays greppable.
+    """
+    import json
+
+    def line(value):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    parts = []
+    for key, value in fleet.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            body = ",\n  ".join(line(item) for item in value)
+            parts.append(' "%s": [\n  %s\n ]' % (key, body))
+        else:
+            parts.append(' "%s": %s' % (key, line(value)))
+    return "{\n" + ",\n".join(parts) + "\n}\n"

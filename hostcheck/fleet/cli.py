@@ -5,7 +5,6 @@ else 0; 3 when a PATH is missing or no input is a usable report (one line on std
 Files that are not reports are skipped with a one-line reason each, shown in the view.
 """
 
-import json
 import os
 
 import click
@@ -33,7 +32,7 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
     hosts by OS and platform. Make the reports with `hostcheck check --json -o HOST.json`
     (or `hostcheck analyze CAPTURE --json -o HOST.json`).
     """
-    from hostcheck.fleet.aggregate import build_fleet, exit_code
+    from hostcheck.fleet.aggregate import build_fleet, dump_json, exit_code
     from hostcheck.fleet.collect import InputError, find_report_files, read_reports
 
     lang = lang or _default_lang()
@@ -56,7 +55,7 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
         from hostcheck.fleet.html import render_html
         _write(render_html(doc), html_file)
     if as_json:
-        _write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", output)
+        _write(dump_json(doc), output)
         if skipped:
             click.echo("hostcheck: skipped %d input%s that %s not a usable report (see \"skipped\")"
                        % (len(skipped), "" if len(skipped) == 1 else "s", "is" if len(skipped) == 1 else "are"),

@@ -1,8 +1,9 @@
 """Report files and directories → one small record per host, or a one-line reason to skip.
 
 A record keeps only what the fleet view shows: the host's identity, the worst status per
-area, and its non-pass findings and tree verdicts (title, evidence, remediation). Facts,
-passed findings, tree paths and refs are dropped as soon as a file is read.
+area, counts per status, and its findings and tree verdicts that ask for attention (info,
+warn, fail, error: title, evidence, remediation). Facts, passed and skipped findings, tree
+paths and refs are dropped as soon as a file is read.
 
 Many files are read by worker processes (json.load is CPU-bound; one core reads ~1,000
 reports a second); each record's strings are interned per worker so that a title or a
@@ -109,17 +110,23 @@ def reduce_report(doc, source, intern=lambda s: s):
         raise NotAReport("malformed report: host, findings or trees missing or of the wrong type")
 
     areas, summary, kept = {}, dict.fromkeys(STATUS_RANK, 0), []
+    rank = STATUS_RANK
     for index, finding in enumerate(findings):
-        if not isinstance(finding, dict) or not isinstance(finding.get("id"), str):
-            raise NotAReport("malformed report: findings[%d] is not a finding" % index)
-        status = _status(finding.get("status"), "findings[%d]" % index)
-        area = _text(finding.get("area")) or "docker"
-        summary[status] += 1
-        areas[area] = _worse(areas.get(area), status)
-        if status == "pass":
+        try:
+            status, area = finding["status"], finding.get("area") or "docker"
+            summary[status] += 1
+        except (TypeError, KeyError, AttributeError):
+            raise NotAReport("malformed report: findings[%d] is not a finding with a known status" % index)
+        if area not in areas or rank[status] > rank[areas[area]]:
+            areas[area] = status
+        # pass and skip say nothing is to be done: counted above, not kept (a skip's reason
+        # is in the host's own report; 10,000 hosts x ~35 skips would dwarf the rest).
+        if status == "pass" or status == "skip":
             continue
+        if not isinstance(finding.get("id"), str) or not isinstance(area, str):
+            raise NotAReport("malformed report: findings[%d] has no id or area" % index)
         kept.append({
-            "id": intern(finding["id"]), "area": intern(area), "status": intern(status),
+            "id": intern(finding["id"]), "area": intern(area), "status": status,
             "title": intern(_text(finding.get("title")) or finding["id"]),
             "subject": _text(finding.get("subject")),
             "evidence": intern(_text(finding.get("evidence")) or ""),
@@ -135,11 +142,11 @@ def reduce_report(doc, source, intern=lambda s: s):
         name = _text(tree.get("tree")) or "tree"
         area = TREE_AREA.get(name, "image" if name.startswith("image") else "network")
         areas[area] = _worse(areas.get(area), status)
-        if status == "pass":
+        if status == "pass" or status == "skip":
             continue
         verdicts.append({
             "tree": intern(name), "subject": _text(tree.get("subject")), "area": intern(area),
-            "verdict": intern(_text(verdict.get("id")) or "?"), "status": intern(status),
+            "verdict": intern(_text(verdict.get("id")) or "?"), "status": status,
             "text": _text(verdict.get("text")) or "",
             "remediation": _remediation(verdict.get("remediation"), intern),
         })

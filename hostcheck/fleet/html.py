@@ -226,9 +226,7 @@ def _remediation(remediation, words):
 
 
 def _host_details(host, anchor, words):
-    items = sorted(host["findings"] + host["trees"], key=lambda f: -STATUS_RANK[f["status"]])
-    problems = [item for item in items if item["status"] != "skip"]
-    skips = [item for item in items if item["status"] == "skip"]
+    problems = sorted(host["findings"] + host["trees"], key=lambda f: -STATUS_RANK[f["status"]])
     summary = "%s%s <span class=\"src\">%s · %s · %s</span>" % (
         _badge(host["worst"], words) if host["worst"] else "", escape(host["hostname"]),
         escape(_os_label(host["os"])), escape(host["platform"] or "?"), escape(host["source"]))
@@ -247,12 +245,8 @@ def _host_details(host, anchor, words):
             _badge(item["status"], words), escape(title), escape(ident),
             '<div class="ev">%s</div>' % escape(evidence) if evidence else "",
             _remediation(item.get("remediation"), words)))
-    if skips:
-        out.append('<details class="skips"><summary>%s</summary><ul>%s</ul></details>' % (
-            escape(_t(words["skipped_findings"], n=len(skips))),
-            "".join("<li>%s — %s</li>" % (escape(item.get("title") or item.get("id", "")),
-                                          escape(item.get("evidence") or item.get("text") or ""))
-                    for item in skips)))
+    out.append('<p class="skips">%s</p>' % escape(_t(words["passed_skipped"], source=host["source"],
+                                                       **host["summary"])))
     out.append("</details>")
     return "".join(out)
 
