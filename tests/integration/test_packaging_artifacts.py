@@ -93,6 +93,22 @@ def test_pyz_is_reproducible_and_pure(pyz, tmp_path):
     assert pyz.stat().st_size < 8 * 1024 * 1024
 
 
+def test_pyz_with_bytecode_for_one_python(tmp_path, clean_dir):
+    # --compile-with: .pyc files for one minor version; others fall back to the sources.
+    py39, py311 = interpreter("3.9"), interpreter("3.11")
+    first, second = tmp_path / "a.pyz", tmp_path / "b.pyz"
+    for out in (first, second):
+        built = run([PACKAGING / "build-pyz", "-o", out, "--compile-with", py39])
+        assert built.returncode == 0, built.stderr
+    assert first.read_bytes() == second.read_bytes()
+    loaded = run([py39, "-I", "-v", first, "--version"], cwd=clean_dir)
+    assert loaded.stdout == "hostcheck %s\n" % hostcheck.__version__
+    assert "click.core # loaded from Zip %s/click/core.pyc" % first in loaded.stderr
+    other = run([py311, "-I", first, "check", "--json"], cwd=clean_dir)
+    assert other.returncode in REPORT_CODES, other.stderr
+    assert json.loads(other.stdout)["format"] == "hostcheck.report/v1"
+
+
 @pytest.mark.parametrize("minor", JUDGING)
 def test_pyz_judges_on_python_39_and_later(pyz, clean_dir, minor):
     python = interpreter(minor)
