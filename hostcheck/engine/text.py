@@ -35,22 +35,24 @@ class FactTemplate(string.Template):
 
 
 def format_value(value, lang="en"):
-    """A fact value as a person reads it: lists joined with ', '."""
+    """A fact value as a person reads it: lists joined with ', ' (Chinese: the enumeration comma 、)."""
+    joiner = _JOIN.get(lang, ", ")
     if isinstance(value, bool):
         return _BOOL.get(lang, _BOOL["en"])[value]
     if isinstance(value, (list, tuple)):
         if not value:
             return _EMPTY.get(lang, _EMPTY["en"])
-        return ", ".join(format_value(part, lang) for part in value)
+        return joiner.join(format_value(part, lang) for part in value)
     if isinstance(value, dict):
         if not value:
             return _EMPTY.get(lang, _EMPTY["en"])
-        return ", ".join(str(key) for key in value)
+        return joiner.join(str(key) for key in value)
     if value is None:
         return MISSING
     return str(value)
 
 
+_JOIN = {"zh": "、"}
 _CACHE = {}
 
 
