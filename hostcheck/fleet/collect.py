@@ -116,7 +116,9 @@ def reduce_report(doc, source, intern=lambda s: s):
             status, area = finding["status"], finding.get("area") or "docker"
             summary[status] += 1
         except (TypeError, KeyError, AttributeError):
-            raise NotAReport("malformed report: findings[%d] is not a finding with a known status" % index)
+            if isinstance(finding, dict) and "status" in finding:
+                raise NotAReport("malformed report: findings[%d] has status %r" % (index, finding["status"]))
+            raise NotAReport("malformed report: findings[%d] is not a finding with a status" % index)
         if area not in areas or rank[status] > rank[areas[area]]:
             areas[area] = status
         # pass and skip say nothing is to be done: counted above, not kept (a skip's reason
