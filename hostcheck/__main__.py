@@ -30,6 +30,13 @@ def _old_python(argv):
         if args[i] == "--redact":
             keep.append(args[i])
         i += 1
+    if command == "check" and "-o" not in keep and "--output" not in keep and sys.stdout.isatty():
+        # Hundreds of KB of JSON are no use on a terminal, and no file may appear that the
+        # user did not ask for: name the command instead.
+        sys.stderr.write("hostcheck: %s can capture but not judge (needs Python >= %d.%d): run "
+                         "`python3 -m hostcheck capture -o capture.json` here, then `hostcheck analyze "
+                         "capture.json` on a machine with Python >= %d.%d\n" % ((here,) + JUDGE_FLOOR + JUDGE_FLOOR))
+        return 3
     rc = capture_main(keep)
     if command == "check" and rc == 0:
         out = keep[keep.index("-o") + 1] if "-o" in keep else (

@@ -7,7 +7,6 @@ no walrus, no annotations that need 3.7+.
 """
 
 import os
-import socket
 import sys
 
 from hostcheck.__main__ import JUDGE_FLOOR, main as module_main
@@ -48,8 +47,12 @@ def _old_python(args):
     rest = args[1:] if args and args[0] == command else list(args)
     has_output = any(a in ("-o", "--output") for a in rest)
     if command == "check" and not has_output and sys.stdout.isatty():
-        # A capture is hundreds of KB of JSON: on a terminal, write it to a file instead.
-        rest += ["-o", "hostcheck-capture-%s.json" % (socket.gethostname().split(".")[0] or "host")]
+        # Hundreds of KB of JSON are no use on a terminal, and SPEC allows no file the user
+        # did not ask for: say exactly what to run instead.
+        sys.stderr.write("hostcheck: %s can capture but not judge (needs Python >= %s): run `%s capture "
+                         "-o capture.json` here, then `hostcheck analyze capture.json` on a machine with "
+                         "Python >= %s\n" % (here, floor, _invocation(), floor))
+        return 3
     return capture_only([command] + rest)
 
 
