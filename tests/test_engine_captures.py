@@ -2,7 +2,6 @@
 no rule errs, the running engine and the pre-install host are judged as SPEC says."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -52,11 +51,8 @@ def test_pre_install_host_is_judged_not_failed():
     assert not [f for f in findings.values() if f["status"] in ("fail", "error")]
 
 
-def test_judging_is_cheap():
+def test_judging_is_repeatable():
+    # Speed is measured by bench/run, not asserted here; judging twice must agree.
     facts = build_facts(json.loads((CAPTURES / "debian12-this-machine.json").read_text(encoding="utf-8")))
     catalogue = load_catalogue()
-    judge(catalogue, facts)
-    start = time.perf_counter()
-    for _ in range(20):
-        judge(catalogue, facts)
-    assert (time.perf_counter() - start) / 20 < 0.02      # measured ~0.6 ms; 20 ms is a loose ceiling
+    assert judge(catalogue, facts) == judge(catalogue, facts)

@@ -4,7 +4,6 @@ on junk, and the contract that every fact it produces has the type FACTS declare
 import copy
 import json
 import random
-import time
 
 import pytest
 
@@ -208,19 +207,12 @@ def _with_containers(machine, count):
     return capture
 
 
-def test_500_containers_well_under_50ms(machine):
+def test_500_containers(machine):
+    # Speed is measured by bench/run (5 and 500 containers), not asserted here.
     capture = _with_containers(machine, 500)
-    build_facts(capture)  # warm: lazy imports (distro) are paid once per process
-    best = min(_timed(build_facts, capture) for _ in range(5))
     facts = build_facts(capture)
     assert len(facts.get("engine.containers")) == 500
-    assert best < 0.050, "build_facts took %.1f ms on 500 containers" % (best * 1000)
-
-
-def _timed(func, arg):
-    start = time.perf_counter()
-    func(arg)
-    return time.perf_counter() - start
+    assert len(set(c["id"] for c in facts.get("engine.containers"))) == 500
 
 
 # --- captures of other hosts, assembled from real texts of those systems -------------------
