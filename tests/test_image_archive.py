@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import os
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import pytest
 
 from conftest import BUSYBOX_BINARIES, busybox_rootfs_tar, write_docker_archive
 from hostcheck.image import archive, elfscan
-from hostcheck.image.platform import parse
 
 DATA = Path(__file__).resolve().parent / "data" / "images"
 BINFMT_OUTPUTS = Path(__file__).resolve().parent / "data" / "outputs" / "debian12-binfmt"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_docker_archive
-from test_image_archive import layer_tar, rootfs, write_oci_layout
+from test_image_archive import rootfs, write_oci_layout
 
 REPO = Path(__file__).resolve().parent.parent
 CAPTURE = str(REPO / "tests" / "data" / "captures" / "debian12-this-machine.json")

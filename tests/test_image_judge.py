@@ -6,7 +6,6 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
 
 from hostcheck.engine import load_catalogue
 from hostcheck.facts import Facts

@@ -8,13 +8,11 @@ interpreters are in tests/integration/test_packaging_artifacts.py.
 import ast
 import importlib.machinery
 import importlib.util
-import io
 import os
 import re
 import stat
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-from hostcheck.engine.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS, facts_read
+from hostcheck.engine.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS
 from hostcheck.engine.rules import STATUSES
 from hostcheck.engine.text import placeholders
 from hostcheck.engine.version import parse_version

@@ -7,7 +7,6 @@ container's tree both say why.
 import json
 import subprocess
 import sys
-import uuid
 
 import pytest
 
