@@ -32,7 +32,7 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
     hosts by OS and platform. Make the reports with `hostcheck check --json -o HOST.json`
     (or `hostcheck analyze CAPTURE --json -o HOST.json`).
     """
-    from hostcheck.fleet.aggregate import build_fleet, dump_json, exit_code
+    from hostcheck.fleet.aggregate import build_fleet, exit_code, json_chunks
     from hostcheck.fleet.collect import InputError, find_report_files, read_reports
 
     lang = lang or _default_lang()
@@ -53,9 +53,9 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
     doc = build_fleet(hosts, skipped, lang=lang, fail_on=fail_on)
     if html_file:
         from hostcheck.fleet.html import render_html
-        _write(render_html(doc), html_file)
+        _write_chunks(render_html(doc), html_file)
     if as_json:
-        _write(dump_json(doc), output)
+        _write_chunks(json_chunks(doc), output)
         if skipped:
             click.echo("hostcheck: skipped %d input%s that %s not a usable report (see \"skipped\")"
                        % (len(skipped), "" if len(skipped) == 1 else "s", "is" if len(skipped) == 1 else "are"),
@@ -63,6 +63,23 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
     else:
         _print_text(doc, output, color=not no_color)
     ctx.exit(exit_code(doc))
+
+
+def _write_chunks(chunks, output):
+    """Write text piece by piece to FILE, or stdout for None or `-` (a 10,000-host
+    document is never held as one string)."""
+    if not output or output == "-":
+        stream = click.get_text_stream("stdout")
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except OSError as exc:
+        raise Fatal("cannot write %s: %s" % (output, exc.strerror or exc))
 
 
 def _print_text(doc, output, color):

@@ -256,7 +256,7 @@ def _host_details(host, anchor, words):
 
 
 def render_html(fleet):
-    """The whole page as one string."""
+    """The whole page, in pieces of text to write one after the other."""
     lang = fleet.get("lang", "en")
     words = fleet_words(lang)
     anchors = {id(host): "host-%d" % index for index, host in enumerate(fleet["hosts"])}
@@ -300,5 +300,7 @@ def render_html(fleet):
     out.append("<h2>%s</h2>" % escape(words["details"]))
     for host in sorted(fleet["hosts"], key=lambda h: (-_rank(h["worst"]), h["hostname"], h["source"])):
         out.append(_host_details(host, anchors[id(host)], words))
-    out.append("<script>%s</script></body></html>\n" % JS)
-    return "\n".join(out)
+    out.append("<script>%s</script></body></html>" % JS)
+    for piece in out:
+        yield piece
+        yield "\n"
