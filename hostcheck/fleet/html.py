@@ -39,6 +39,8 @@ th.sort { cursor: pointer; user-select: none; }
 th.sort::after { content: " \\2195"; color: #9e9e9e; }
 th.v { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; vertical-align: bottom;
        text-align: left; padding: 6px 3px; }
+th.v::after { content: none; }  /* a sideways arrow only clutters an upright label */
+html[lang="zh-CN"] th.v { transform: none; }  /* Chinese reads top to bottom, upright */
 td.nw { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.st { text-align: center; font-weight: 600; font-size: 11px; white-space: nowrap; min-width: 38px; padding: 3px 4px; }
