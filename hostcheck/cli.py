@@ -155,12 +155,17 @@ def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_col
 
 def _print_text(report, output, color):
     from hostcheck.report.text import render
+    print_rendered(render, report, output, color)
+
+
+def print_rendered(render, document, output, color, width=100):
+    """Text for a person: coloured on a terminal (unless NO_COLOR), plain in a file."""
     if not output or output == "-":
-        render(report, color=color and not os.environ.get("NO_COLOR"))
+        render(document, color=color and not os.environ.get("NO_COLOR"))
         return
     import io
     buffer = io.StringIO()
-    render(report, file=buffer, color=False, width=100)
+    render(document, file=buffer, color=False, width=width)
     _write(buffer.getvalue(), output)
 
 

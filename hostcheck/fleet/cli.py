@@ -5,11 +5,10 @@ else 0; 3 when a PATH is missing or no input is a usable report (one line on std
 Files that are not reports are skipped with a one-line reason each, shown in the view.
 """
 
-import os
 
 import click
 
-from hostcheck.cli import FAIL_ON, Fatal, _default_lang, _write
+from hostcheck.cli import FAIL_ON, Fatal, _default_lang, print_rendered
 
 
 @click.command()
@@ -84,10 +83,4 @@ def _write_chunks(chunks, output):
 
 def _print_text(doc, output, color):
     from hostcheck.fleet.text import render
-    if not output or output == "-":
-        render(doc, color=color and not os.environ.get("NO_COLOR"))
-        return
-    import io
-    buffer = io.StringIO()
-    render(doc, file=buffer, color=False, width=160)
-    _write(buffer.getvalue(), output)
+    print_rendered(render, doc, output, color, width=160)
