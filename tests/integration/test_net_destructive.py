@@ -131,8 +131,10 @@ class Firewalld(object):
         self.stop()
         if self.dbus_pid:
             os.kill(self.dbus_pid, signal.SIGTERM)
+            # Wait until it is gone: a dying bus still matches `pgrep -x dbus-daemon`, and the
+            # next test would then start firewalld against a bus that refuses connections.
+            wait_until(lambda: not os.path.exists("/proc/%d" % self.dbus_pid), 10)
             self.dbus_pid = None
-            time.sleep(0.2)
             if os.path.exists("/run/dbus/pid"):
                 os.remove("/run/dbus/pid")
 
