@@ -7,7 +7,7 @@ finding with the exception's one-line message; the other rules are still judged.
 """
 
 from hostcheck.engine.conditions import Scope, evaluate
-from hostcheck.engine.text import pick, render
+from hostcheck.engine.text import localise_reason, pick, render
 from hostcheck.facts import Facts
 
 STATUSES = ("pass", "skip", "info", "warn", "fail", "error")
@@ -138,7 +138,8 @@ def _finding(rule, scope, lang, status, evidence, remediation=None, subject=None
     if subject is not None:
         finding["subject"] = subject
     finding["title"] = pick(rule.get("title"), lang)
-    finding["evidence"] = evidence or ""
+    # A skip's evidence is often a parser's reason ("runc --version: not_found"): in English.
+    finding["evidence"] = localise_reason(evidence or "", lang) if status == "skip" else evidence or ""
     finding["remediation"] = None if status in _QUIET else _remedy(remediation, scope, lang)
     finding["refs"] = list(rule.get("refs", ()))
     finding["source"] = rule.get("source", "")

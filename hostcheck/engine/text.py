@@ -7,6 +7,7 @@ crashes a report. An undotted name that is not a fact (`$USER`, `${HOME}` in a
 remediation command) is left as written, for the shell that will run it.
 """
 
+import re
 import string
 
 MISSING = "?"
@@ -53,6 +54,33 @@ def format_value(value, lang="en"):
 
 
 _JOIN = {"zh": "、"}
+
+# The parsers' reasons for an unknown fact ("SOURCE: CODE (detail)") are written once, in
+# English; Chinese reports translate their fixed words and keep paths and commands as they are.
+_ZH_REASONS = [(re.compile(pattern), replacement) for pattern, replacement in (
+    (r": not captured \(psutil not available\)", "：未采集（psutil 不可用）"),
+    (r": not captured", "：未采集"),
+    (r": not_found", "：不存在"),
+    (r": permission_denied \(needs root\)", "：权限不足（需要 root）"),
+    (r": permission_denied", "：权限不足"),
+    (r": not_running", "：未运行"),
+    (r": timeout", "：超时"),
+    (r": skipped", "：已跳过"),
+    (r": error", "：出错"),
+    (r"^Docker engine not running$", "Docker 引擎未运行"),
+    (r"^Docker is not installed$", "未安装 Docker"),
+    (r" and (/\S+)", r" 和 \1"),
+    (r"; ", "；"),
+)]
+
+
+def localise_reason(text, lang):
+    """A reason for an unknown, in the report's language (only Chinese needs work)."""
+    if lang != "zh" or not text:
+        return text
+    for pattern, replacement in _ZH_REASONS:
+        text = pattern.sub(replacement, text)
+    return text
 _CACHE = {}
 
 
