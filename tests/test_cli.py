@@ -51,10 +51,19 @@ def capture_file(tmp_path_factory):
     return path
 
 
-def test_version_is_fast_path_and_exact():
-    result = run("--version")
+def test_version_is_exact_on_both_paths():
+    result = run("--version")                      # click's option
     assert result.exit_code == 0
     assert result.output.strip() == "hostcheck %s" % __version__
+    process = hostcheck_process("--version")       # the console script's early answer
+    assert process.returncode == 0 and process.stdout == "hostcheck %s\n" % __version__
+
+
+def test_default_command_is_check():
+    result = hostcheck_process("--json", "--only", "kernel")
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    assert report["findings"] and {f["area"] for f in report["findings"]} == {"kernel"}
 
 
 @pytest.mark.parametrize("args", [["--no-such-option"], ["check", "--fail-on", "never"], ["check", "--lang", "fr"],
