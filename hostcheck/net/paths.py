@@ -43,36 +43,33 @@ def _has_word_pair(words, flag, value):
 
 def forward_out(view, bridge):
     """Does filter FORWARD let traffic from `bridge` leave the host?"""
-    if not view.facts.known("iptables.tables"):
-        return None, view.facts.reason("iptables.tables")
-    if not view.tables.get("filter"):
-        return True, "no filter table: nothing filters forwarded traffic"
-    policy = view.chain_policy("filter", "FORWARD") or "ACCEPT"
-    for chain, rule in _rules_for(view, bridge):
-        words = rule.split()
-        if _has_word_pair(words, "-i", bridge) and words[-1] == "ACCEPT" \
-                and not _has_word_pair(words, "-o", bridge):
-            return True, "filter %s: -A %s %s" % (chain, chain, rule)
-    if policy == "ACCEPT":
-        return True, "filter FORWARD policy ACCEPT"
-    return False, ("filter FORWARD policy %s and no ACCEPT rule for traffic from %s "
-                   "(Docker's FORWARD rules are gone)" % (policy, bridge))
+    def leaves(words):
+        return (_has_word_pair(words, "-i", bridge) and words[-1] == "ACCEPT"
+                and not _has_word_pair(words, "-o", bridge))
+    return _forward(view, bridge, leaves, "filter FORWARD policy %s and no ACCEPT rule for traffic from %s "
+                                          "(Docker's FORWARD rules are gone)")
 
 
 def forward_in(view, bridge):
     """Does filter FORWARD let replies and published-port traffic into `bridge`?"""
+    def enters(words):
+        return _has_word_pair(words, "-o", bridge) and words[-1] in ("ACCEPT", "DOCKER", "DOCKER-BRIDGE")
+    return _forward(view, bridge, enters, "filter FORWARD policy %s and no rule for traffic to %s")
+
+
+def _forward(view, bridge, lets_through, refusal):
+    """(answer, evidence): the first rule for `bridge` that `lets_through`, else the policy."""
     if not view.facts.known("iptables.tables"):
         return None, view.facts.reason("iptables.tables")
     if not view.tables.get("filter"):
         return True, "no filter table: nothing filters forwarded traffic"
     policy = view.chain_policy("filter", "FORWARD") or "ACCEPT"
     for chain, rule in _rules_for(view, bridge):
-        words = rule.split()
-        if _has_word_pair(words, "-o", bridge) and words[-1] in ("ACCEPT", "DOCKER", "DOCKER-BRIDGE"):
+        if lets_through(rule.split()):
             return True, "filter %s: -A %s %s" % (chain, chain, rule)
     if policy == "ACCEPT":
         return True, "filter FORWARD policy ACCEPT"
-    return False, "filter FORWARD policy %s and no rule for traffic to %s" % (policy, bridge)
+    return False, refusal % (policy, bridge)
 
 
 def docker_user_drops(view):
