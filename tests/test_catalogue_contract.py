@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from hostcheck.engine import STATUSES, load_catalogue
-from hostcheck.engine.compile import (AREAS, CatalogueError, DEFAULT_OUTPUT, build_catalogue,
+from hostcheck.judge import STATUSES, load_catalogue
+from hostcheck.judge.compile import (AREAS, CatalogueError, DEFAULT_OUTPUT, build_catalogue,
                                       dump_catalogue)
-from hostcheck.engine.conditions import facts_read
-from hostcheck.engine.text import placeholders
+from hostcheck.judge.conditions import facts_read
+from hostcheck.judge.text import placeholders
 from hostcheck.facts import FACTS
 
 CATALOGUE = load_catalogue()
@@ -22,7 +22,7 @@ def test_catalogue_file_is_fresh():
     """Compiling rules/*.yaml now gives exactly hostcheck/data/catalogue.json."""
     with open(DEFAULT_OUTPUT, encoding="utf-8") as handle:
         assert handle.read() == dump_catalogue(build_catalogue()), \
-            "run: python -m hostcheck.engine.compile"
+            "run: python -m hostcheck.judge.compile"
 
 
 def test_version_and_areas():
@@ -127,7 +127,7 @@ def test_compile_command_reports_one_line_and_fails(tmp_path):
     import subprocess
     import sys
     (tmp_path / "bad.yaml").write_text("rules:\n  - id: x\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "hostcheck.engine.compile", "--rules", str(tmp_path),
+    run = subprocess.run([sys.executable, "-m", "hostcheck.judge.compile", "--rules", str(tmp_path),
                           "--output", str(tmp_path / "out.json")], capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("compile: ")

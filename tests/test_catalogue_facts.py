@@ -66,10 +66,10 @@ def test_dropin_with_tcp_host_reaches_the_facts():
     doc["files"]["/etc/systemd/system/docker.service.d/override.conf"] = {
         "content": "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://127.0.0.1:2375\n"}
     facts = build_facts(doc)
-    assert facts.get("engine.daemon_args") == ["-H", "fd://", "-H", "tcp://127.0.0.1:2375"]
-    assert facts.get("engine.tcp_hosts") == [{"address": "tcp://127.0.0.1:2375", "source": "dockerd -H",
+    assert facts.get("docker.daemon_args") == ["-H", "fd://", "-H", "tcp://127.0.0.1:2375"]
+    assert facts.get("docker.tcp_hosts") == [{"address": "tcp://127.0.0.1:2375", "source": "dockerd -H",
                                               "host": "127.0.0.1", "port": 2375, "loopback": True}]
-    assert facts.get("engine.tls_verify") is False
+    assert facts.get("docker.tls_verify") is False
 
 
 def test_tcp_hosts_from_listeners_and_info_warnings():
@@ -80,7 +80,7 @@ def test_tcp_hosts_from_listeners_and_info_warnings():
         "WARNING: API is accessible on http://0.0.0.0:2376 without encryption.\n"
         "         Access to the remote API is equivalent to root access on the host."]
     facts = build_facts(doc)
-    hosts = {(h["host"], h["port"], h["source"]) for h in facts.get("engine.tcp_hosts")}
+    hosts = {(h["host"], h["port"], h["source"]) for h in facts.get("docker.tcp_hosts")}
     assert hosts == {("0.0.0.0", 2375, "dockerd listening socket"), ("0.0.0.0", 2376, "engine /info warning")}
 
 
@@ -90,27 +90,27 @@ def test_daemon_json_settings():
         "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"], "tlsverify": True,
         "log-driver": "json-file", "log-opts": {"max-size": "100m", "max-file": "3"}})}
     facts = build_facts(doc)
-    assert [h["address"] for h in facts.get("engine.tcp_hosts")] == ["tcp://0.0.0.0:2376"]
-    assert facts.get("engine.tls_verify") is True
-    assert facts.get("engine.log_driver") == "json-file"        # /info LoggingDriver wins
-    assert facts.get("engine.log_max_size") == "100m"
+    assert [h["address"] for h in facts.get("docker.tcp_hosts")] == ["tcp://0.0.0.0:2376"]
+    assert facts.get("docker.tls_verify") is True
+    assert facts.get("docker.log_driver") == "json-file"        # /info LoggingDriver wins
+    assert facts.get("docker.log_max_size") == "100m"
 
 
 def test_broken_daemon_json_leaves_api_and_logs_unknown():
     doc = capture()
     doc["files"]["/etc/docker/daemon.json"] = {"content": '{"hosts": ["tcp://0.0.0.0:2375"],}'}
     facts = build_facts(doc)
-    for name in ("engine.tcp_hosts", "engine.tls_verify", "engine.log_driver"):
+    for name in ("docker.tcp_hosts", "docker.tls_verify", "docker.log_driver"):
         assert not facts.known(name) and "invalid JSON" in facts.reason(name)
 
 
 def test_info_settings_and_series():
     facts = build_facts(capture())
-    assert facts.get("engine.series") == "20.10" and facts.get("docker.client.series") == "28.2"
-    assert facts.get("engine.min_api_version") == "1.12"
-    assert facts.get("engine.swap_limit") is True and facts.get("engine.live_restore") is False
-    assert facts.get("engine.swarm_state") == "inactive"
-    assert not facts.known("engine.dm_loop") and "not devicemapper" in facts.reason("engine.dm_loop")
+    assert facts.get("docker.series") == "20.10" and facts.get("docker.client.series") == "28.2"
+    assert facts.get("docker.min_api_version") == "1.12"
+    assert facts.get("docker.swap_limit") is True and facts.get("docker.live_restore") is False
+    assert facts.get("docker.swarm_state") == "inactive"
+    assert not facts.known("docker.dm_loop") and "not devicemapper" in facts.reason("docker.dm_loop")
 
 
 def test_security_modules():

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from hostcheck.engine import judge, load_catalogue
+from hostcheck.judge import judge, load_catalogue
 from hostcheck.parse import build_facts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,7 +74,7 @@ def test_ip_forward_off_before_docker_is_installed():
     doc = copy.deepcopy(capture("debian12-no-docker"))
     doc["files"]["/proc/sys/net/ipv4/ip_forward"] = {"content": "0\n"}
     facts, found = findings(doc)
-    assert facts.get("engine.state") == "not_installed" and facts.get("sysctl.ip_forward") == 0
+    assert facts.get("docker.state") == "not_installed" and facts.get("sysctl.ip_forward") == 0
     assert found[("network-ip-forward", None)]["status"] not in PROBLEMS
     # Nothing that needs the engine complains about its absence either.
     assert problems(found, "docker") == [] and problems(found, "storage") == []
@@ -99,7 +99,7 @@ def test_cgroup_v2_with_a_new_enough_runtime(this_machine):
 
 def test_healthy_storage_and_api_on_this_machine(this_machine):
     facts, found = findings(this_machine)
-    assert facts.get("engine.tcp_hosts") == []
+    assert facts.get("docker.tcp_hosts") == []
     for rule in ("storage-root-free-space", "storage-root-free-inodes", "security-api-tcp-without-tls",
                  "security-docker-socket-mode", "storage-overlay-d-type"):
         assert found[(rule, None)]["status"] == "pass", rule

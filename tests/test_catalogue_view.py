@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from hostcheck.cli import cli
-from hostcheck.engine import load_catalogue
+from hostcheck.judge import load_catalogue
 from hostcheck.report.catalogue_view import explain, render_lines
 
 RULES = load_catalogue().rules
@@ -59,9 +59,9 @@ def test_show_text_has_both_examples_and_family_commands():
 
 def test_show_json_is_the_explanation():
     data = json.loads(run("rules", "show", "security-api-tcp-without-tls", "--json", "--lang", "en"))
-    assert data["foreach"] == "engine.tcp_hosts"
+    assert data["foreach"] == "docker.tcp_hosts"
     assert data["examples"]["problem"]["status"] == "fail"
     assert "0.0.0.0:2375" in [f["subject"] for f in data["examples"]["problem"]["findings"]]
-    assert "engine.tls_verify" in data["reads"]
+    assert "docker.tls_verify" in data["reads"]
     fixes = [o["remediation"] for o in data["outcomes"] if o.get("remediation")]
     assert fixes and "any" in fixes[0]["commands"]

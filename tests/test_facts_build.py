@@ -60,20 +60,20 @@ def test_this_machine(machine):
     assert v["kernel.config_source"] == "/proc/config.gz"
     assert v["kernel.modules_supported"] is False          # CONFIG_MODULES unset: not an error
     assert v["binfmt.mounted"] is False and v["binfmt.entries"] == []
-    assert v["engine.state"] == "running"
-    assert v["runtimes.dockerd.version"] == "20.10.24+dfsg1"   # from the engine's Components
+    assert v["docker.state"] == "running"
+    assert v["docker.dockerd.version"] == "20.10.24+dfsg1"   # from the engine's Components
     assert v["runtimes.runc.commit"] == "1.1.5+ds1-1+deb12u1"
     assert "CVE-2024-21626" in v["runtimes.runc.changelog_cves"]
     assert v["iptables.backend"] == "nf_tables"
     assert "nat/DOCKER" in v["iptables.chains"]
     assert "172.17.0.0/16" in v["iptables.masquerade_sources"]
     assert v["cgroup.mode"] == "hybrid"
-    assert v["engine.iptables"] is True                       # no daemon.json: default
-    assert "daemon.config" in facts.unknown
+    assert v["docker.iptables"] is True                       # no daemon.json: default
+    assert "docker.daemon_json" in facts.unknown
     assert v["docker.socket.mode"] == "0660"
     assert v["storage.root_total_bytes"] > v["storage.root_free_bytes"] > 0
     assert "dockerd" in v["processes.names"]
-    names = {c["name"] for c in v["engine.containers"]}
+    names = {c["name"] for c in v["docker.containers"]}
     assert {"hc-web", "hc-exit", "hc-arm", "hc-sleep"} <= names
     assert v["firewalld.state"] == "not_running"
     # sysctl files: known, or unknown with the capture's reason (this capture version hit ENOMEM).
@@ -84,13 +84,13 @@ def test_this_machine(machine):
 def test_host_without_docker(no_docker):
     facts = build_facts(no_docker)
     assert_contract(facts)
-    assert facts.get("engine.state") == "not_installed"
-    assert facts.reason("engine.containers").startswith("Docker is not installed")
+    assert facts.get("docker.state") == "not_installed"
+    assert facts.reason("docker.containers").startswith("Docker is not installed")
     assert facts.reason("runtimes.runc.version") == "runc --version: not_found"
     assert facts.get("runtimes.installed") == []
     assert facts.get("docker.client.podman_shim") is False
     assert facts.get("iptables.chains") == []
-    assert facts.get("engine.iptables") is True
+    assert facts.get("docker.iptables") is True
     assert "not_found" in facts.reason("runtimes.runc.changelog_cves")
     # readiness facts are judged as usual
     assert facts.get("arch.platform") == "linux/amd64" and facts.get("kernel.version")
@@ -100,8 +100,8 @@ def test_engine_not_running_but_installed(machine):
     capture = copy.deepcopy(machine)
     capture["docker"] = {"endpoint": "unix:///var/run/docker.sock", "responses": {}, "error": "not_found"}
     facts = build_facts(capture)
-    assert facts.get("engine.state") == "not_running"       # dockerd --version ran
-    assert facts.reason("engine.version") == "the Docker engine is not running"
+    assert facts.get("docker.state") == "not_running"       # dockerd --version ran
+    assert facts.reason("docker.version") == "the Docker engine is not running"
     # this capture skipped `runc --version` because the engine answered; without the engine
     # the reason says so instead of inventing a version
     assert facts.reason("runtimes.runc.version") == "runc --version: skipped (engine /version)"
@@ -123,8 +123,8 @@ def test_reasons_name_source_and_code(machine):
     assert facts.get("runtimes.runc.version") == "1.1.5+ds1"   # engine Components fill a skipped run
     assert facts.reason("kernel.config").startswith("/proc/config.gz and /boot/config-6.18.44-fc-v595: not_found") \
         or facts.reason("kernel.config").startswith("/proc/config.gz: not_found")
-    assert "invalid JSON" in facts.reason("daemon.config")
-    assert "invalid JSON" in facts.reason("engine.iptables")
+    assert "invalid JSON" in facts.reason("docker.daemon_json")
+    assert "invalid JSON" in facts.reason("docker.iptables")
     assert facts.reason("sysctl.bridge_nf_call_iptables") == "br_netfilter not loaded (file absent)"
     assert facts.get("sysctl.bridge_nf_present") is False
     assert facts.get("privileges.root") is False
@@ -211,8 +211,8 @@ def test_500_containers(machine):
     # Speed is measured by bench/run (5 and 500 containers), not asserted here.
     capture = _with_containers(machine, 500)
     facts = build_facts(capture)
-    assert len(facts.get("engine.containers")) == 500
-    assert len(set(c["id"] for c in facts.get("engine.containers"))) == 500
+    assert len(facts.get("docker.containers")) == 500
+    assert len(set(c["id"] for c in facts.get("docker.containers"))) == 500
 
 
 # --- captures of other hosts, assembled from real texts of those systems -------------------

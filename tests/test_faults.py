@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from hostcheck.engine import catalogue as catalogue_module
-from hostcheck.engine.catalogue import Catalogue, load_catalogue
+from hostcheck.judge import catalogue as catalogue_module
+from hostcheck.judge.catalogue import Catalogue, load_catalogue
 
 from test_capture import FakeEngine
 from test_cli import REPO, hostcheck_process, run, validator
@@ -53,7 +53,7 @@ def test_an_engine_that_never_answers_does_not_hang_the_run(tmp_path):
     assert result.returncode in (0, 1), result.stderr
     assert elapsed < 10, "bounded by the capture deadline, not by the silent socket"
     report = json.loads(result.stdout)
-    assert report["facts"]["values"]["engine.state"] == "timeout"
+    assert report["facts"]["values"]["docker.state"] == "timeout"
     reachable = [f for f in report["findings"] if f["id"] == "docker-engine-reachable"]
     assert reachable and reachable[0]["status"] != "pass"
     assert "timeout" in reachable[0]["evidence"] or "time" in reachable[0]["evidence"]

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 
-from hostcheck.engine import load_catalogue
+from hostcheck.judge import load_catalogue
 from hostcheck.facts import Facts
 from hostcheck.image.judge import image_tree, subject_facts
 from hostcheck.image.platform import parse
@@ -167,9 +167,9 @@ def kylin_64k_host():
     return Facts({"arch.platform": "linux/arm64", "arch.variant": "v8", "arch.page_size": 65536,
                   "kernel.version": "4.19.90", "kernel.release": "4.19.90-89.11.v2401.ky10.aarch64",
                   "os.family": "rhel", "binfmt.entries": [], "binfmt.platforms": [], "binfmt.mounted": True,
-                  "engine.images": [{"id": "sha256:" + "1" * 64, "tags": ["qdrant/qdrant:v1.14.0"], "os": "linux",
+                  "docker.images": [{"id": "sha256:" + "1" * 64, "tags": ["qdrant/qdrant:v1.14.0"], "os": "linux",
                                      "architecture": "arm64", "variant": None, "inspected": True}],
-                  "engine.containers": [{"id": "c" * 64, "name": "qdrant", "image": "qdrant/qdrant:v1.14.0",
+                  "docker.containers": [{"id": "c" * 64, "name": "qdrant", "image": "qdrant/qdrant:v1.14.0",
                                          "image_id": "sha256:" + "1" * 64, "state": "exited",
                                          "exit_code": 134}]})
 
@@ -207,18 +207,18 @@ def test_classify_log():
 def test_check_explains_each_of_250_failed_containers():
     capture = this_machine_capture()
     facts = build_facts(capture)
-    arm_image = [i for i in facts.get("engine.images") if "local/busybox:arm64" in i["tags"]][0]
-    template = dict(facts.get("engine.containers")[0])
+    arm_image = [i for i in facts.get("docker.images") if "local/busybox:arm64" in i["tags"]][0]
+    template = dict(facts.get("docker.containers")[0])
     containers = []
     for n in range(500):
         container = dict(template, id="%064x" % n, name="hc-bench-%d" % n, image_id=arm_image["id"],
                          state="exited" if n % 2 else "running", exit_code=1 if n % 2 else 0)
         containers.append(container)
-    facts.set("engine.containers", containers)
+    facts.set("docker.containers", containers)
     capture = copy.deepcopy(capture)
     capture["docker"]["logs"] = {c["id"]: ["exec /bin/uname: exec format error"] for c in containers[1::2]}
     trees = host_image_trees(capture, facts, CATALOGUE, "en")
-    assert len(trees) == len(facts.get("engine.images")) + 250
+    assert len(trees) == len(facts.get("docker.images")) + 250
 
 
 def test_exited_foreign_container_without_a_log_line_still_gets_a_tree():

@@ -153,7 +153,7 @@ def test_host_port_owner_is_named(scenarios):
 def test_egress_of_every_running_container(scenarios):
     capture, facts = scenarios
     trees = walk_egress(capture, facts)
-    running = [c["name"] for c in facts.get("engine.containers") if c["state"] == "running"]
+    running = [c["name"] for c in facts.get("docker.containers") if c["state"] == "running"]
     assert sorted(t["subject"] for t in trees) == sorted(running)
     # This VM's eth0 has MTU 1400 under Docker's 1500: the healthy bridge containers end there.
     by_name = dict((t["subject"], t["verdict"]["id"]) for t in trees)

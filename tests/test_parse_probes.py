@@ -33,18 +33,18 @@ def own_dockerd():
 
 def test_running_dockerd_flags_win(own_dockerd):
     facts = build_facts(own_dockerd)
-    assert facts.get("engine.daemon_args_source").startswith("pid ")
-    assert facts.get("engine.daemon_cmdline").startswith("dockerd -H unix:///tmp/hc-cat-dockerd.sock -H ")
-    args = facts.get("engine.daemon_args")
+    assert facts.get("docker.daemon_args_source").startswith("pid ")
+    assert facts.get("docker.daemon_cmdline").startswith("dockerd -H unix:///tmp/hc-cat-dockerd.sock -H ")
+    args = facts.get("docker.daemon_args")
     assert args[:2] == ["-H", "unix:///tmp/hc-cat-dockerd.sock"]
-    settings = facts.get("engine.daemon_settings")
+    settings = facts.get("docker.daemon_settings")
     assert settings["iptables"] is False and settings["ip-masq"] is False
     assert settings["dns"] == ["10.0.0.2"] and settings["data-root"] == "/tmp/hc-cat-root"
     assert settings["log-opts"] == {"max-size": "10m"}
     # --iptables=false on the command line, while daemon.json is absent (default true).
-    assert facts.get("engine.iptables") is False
-    assert facts.get("engine.log_max_size") == "10m"
-    hosts = facts.get("engine.tcp_hosts")
+    assert facts.get("docker.iptables") is False
+    assert facts.get("docker.log_max_size") == "10m"
+    hosts = facts.get("docker.tcp_hosts")
     assert [(h["address"], h["source"], h["loopback"]) for h in hosts] == [
         ("tcp://127.0.0.1:23750", "running dockerd -H", True)]
 
@@ -64,22 +64,22 @@ def test_running_dockerd_without_flags_replaces_the_unit(probes, own_dockerd):
     doc = dict(probes, files=own_dockerd["files"])
     facts = build_facts(doc)
     # Debian's unit says `-H fd:// --containerd=...`; the dockerd that runs was started by hand.
-    assert facts.get("engine.daemon_args") == []
-    assert facts.get("engine.unit_args") == ["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]
-    assert facts.get("runtimes.dockerd.unit_binary") == "/usr/sbin/dockerd"
-    assert "without its path" in facts.reason("runtimes.dockerd.running_binary")
+    assert facts.get("docker.daemon_args") == []
+    assert facts.get("docker.unit_args") == ["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]
+    assert facts.get("docker.dockerd.unit_binary") == "/usr/sbin/dockerd"
+    assert "without its path" in facts.reason("docker.dockerd.running_binary")
 
 
 def test_unit_args_when_no_process_table(own_dockerd):
     doc = copy.deepcopy(own_dockerd)
     del doc["processes"]
     facts = build_facts(doc)
-    assert facts.get("engine.daemon_args_source") == "/usr/lib/systemd/system/docker.service"  # merged /usr: the first unit path read
-    assert facts.get("engine.daemon_cmdline") == facts.get("engine.unit_cmdline") == (
+    assert facts.get("docker.daemon_args_source") == "/usr/lib/systemd/system/docker.service"  # merged /usr: the first unit path read
+    assert facts.get("docker.daemon_cmdline") == facts.get("docker.unit_cmdline") == (
         "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock")
-    assert facts.get("engine.daemon_args")[:2] == ["-H", "fd://"]
-    assert facts.get("engine.iptables") is True      # no daemon.json, no flag: dockerd's default
-    assert facts.get("engine.daemon_settings")["hosts"] == ["fd://"]
+    assert facts.get("docker.daemon_args")[:2] == ["-H", "fd://"]
+    assert facts.get("docker.iptables") is True      # no daemon.json, no flag: dockerd's default
+    assert facts.get("docker.daemon_settings")["hosts"] == ["fd://"]
 
 
 def test_settings_from_args_shapes():
@@ -109,7 +109,7 @@ def test_install_paths_on_this_machine(probes):
     facts = build_facts(probes)
     assert facts.get("docker.client.paths") == ["/usr/local/bin/docker", "/usr/bin/docker"]
     assert facts.get("docker.client.copies") == 2
-    assert facts.get("runtimes.dockerd.paths") == [] and facts.get("runtimes.dockerd.copies") == 0
+    assert facts.get("docker.dockerd.paths") == [] and facts.get("docker.dockerd.copies") == 0
 
 
 def test_dockerd_paths_add_the_unit_and_the_running_binary(probes, own_dockerd):
@@ -120,15 +120,15 @@ def test_dockerd_paths_add_the_unit_and_the_running_binary(probes, own_dockerd):
             item["cmdline"] = ["/usr/local/bin/dockerd"]
     doc["files"] = own_dockerd["files"]  # Debian 12's docker.service: ExecStart=/usr/sbin/dockerd ...
     facts = build_facts(doc)
-    assert facts.get("runtimes.dockerd.paths") == ["/usr/local/bin/dockerd", "/usr/sbin/dockerd"]
-    assert facts.get("runtimes.dockerd.copies") == 2
-    assert facts.get("runtimes.dockerd.running_binary") == "/usr/local/bin/dockerd"
+    assert facts.get("docker.dockerd.paths") == ["/usr/local/bin/dockerd", "/usr/sbin/dockerd"]
+    assert facts.get("docker.dockerd.copies") == 2
+    assert facts.get("docker.dockerd.running_binary") == "/usr/local/bin/dockerd"
 
 
 def test_install_paths_unknown_on_older_captures(own_dockerd):
     facts = build_facts(own_dockerd)  # this cut holds no stat section
     assert "not captured" in facts.reason("docker.client.copies")
-    assert "not captured" in facts.reason("runtimes.dockerd.copies")
+    assert "not captured" in facts.reason("docker.dockerd.copies")
     assert installs.canonical("/bin/docker") == "/usr/bin/docker"
 
 

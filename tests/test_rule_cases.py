@@ -2,7 +2,7 @@
 
 import pytest
 
-from hostcheck.engine import load_catalogue, run_case, run_tree_case
+from hostcheck.judge import load_catalogue, run_case, run_tree_case
 
 CATALOGUE = load_catalogue()
 CASES = [pytest.param(rule, case, id="%s/%s" % (rule["id"], case.get("name") or index + 1))

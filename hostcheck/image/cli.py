@@ -52,7 +52,7 @@ def archive_subjects(path):
 
 
 def ref_subjects(refs, facts, timeout):
-    images = facts.get("engine.images")
+    images = facts.get("docker.images")
     subjects = []
     for ref in refs:
         found = find_image(images or [], ref)
@@ -70,7 +70,7 @@ def ref_subjects(refs, facts, timeout):
                 subjects.append(_Subject(ref + " (registry)", ref, unknown=result.error))
             continue
         if images is None:
-            why = "local images unknown: %s" % facts.reason("engine.images")
+            why = "local images unknown: %s" % facts.reason("docker.images")
         else:
             why = "no local image %s (docker images lists %d); pull it, or give --archive FILE or a registry reference such as localhost:5000/%s" % (
                 ref, len(images), ref)

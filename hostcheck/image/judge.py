@@ -2,8 +2,8 @@
 computed from the image's platforms, its ELF scan, and the host's facts.
 """
 
-from hostcheck.engine.rules import as_facts
-from hostcheck.engine.trees import walk_tree
+from hostcheck.judge.rules import as_facts
+from hostcheck.judge.trees import walk_tree
 from hostcheck.facts import Facts
 from hostcheck.image.platform import host_platform, kernel_runs_ia32, native_platform, parse
 
@@ -147,7 +147,7 @@ def image_tree(facts, subject, platforms, binaries=None, ref=None, lang="en", ca
     facts = as_facts(facts)
     extra, reasons = subject_facts(facts, platforms, binaries, ref, lang, unknown_reason)
     if catalogue is None:
-        from hostcheck.engine import load_catalogue
+        from hostcheck.judge import load_catalogue
         catalogue = load_catalogue()
     tree = walk_tree(catalogue.trees["image"], SubjectFacts(facts, reasons), subject, lang, extra)
     if registry_reachable:

@@ -1,4 +1,4 @@
-"""Local engine images, as the capture recorded them (engine.images facts): find one by
+"""Local engine images, as the capture recorded them (docker.images facts): find one by
 the name or id a person types, as `docker image inspect` would.
 
 >>> images = [{"id": "sha256:" + "ab" * 32, "tags": ["local/busybox:arm64", "busybox:latest"],

@@ -70,8 +70,8 @@ def classify_log(lines):
 
 
 def host_image_trees(capture, facts, catalogue, lang):
-    images = facts.get("engine.images") or []
-    containers = facts.get("engine.containers") or []
+    images = facts.get("docker.images") or []
+    containers = facts.get("docker.containers") or []
     if not images and not containers:
         return []
     words = _TEXT.get(lang, _TEXT["en"])

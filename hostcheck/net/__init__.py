@@ -31,7 +31,7 @@ NEEDED = {
 
 
 def _walk(tree_id, facts, subject, catalogue, lang):
-    from hostcheck.engine import load_catalogue, walk_tree
+    from hostcheck.judge import load_catalogue, walk_tree
     catalogue = catalogue or load_catalogue()
     values = dict(facts.values)
     values.update(subject.values)
@@ -61,8 +61,8 @@ def _no_containers(view, facts, catalogue, lang):
     subject.set("ref", "(all)")
     if not view.engine_running:
         return _walk("net-egress", facts, subject, catalogue, lang)
-    from hostcheck.engine import load_catalogue
-    from hostcheck.engine.text import pick
+    from hostcheck.judge import load_catalogue
+    from hostcheck.judge.text import pick
     verdict = (catalogue or load_catalogue()).trees["net-egress"]["verdicts"]["no-containers"]
     return {"tree": "net-egress", "subject": "(all)", "path": [],
             "verdict": {"id": "no-containers", "status": verdict["status"],

@@ -34,8 +34,8 @@ class NetView(object):
     def __init__(self, capture, facts):
         self.capture = CaptureView(capture)
         self.facts = facts
-        self.containers = _list(facts.get("engine.containers"))
-        self.networks = _list(facts.get("engine.networks"))
+        self.containers = _list(facts.get("docker.containers"))
+        self.networks = _list(facts.get("docker.networks"))
         self.responses = _dict(_dict(self.capture.doc.get("docker")).get("responses"))
         self.tables = _dict(facts.get("iptables.tables"))
         self.little_endian = sockets_parse.little_endian(facts.get("arch.machine"))
@@ -43,7 +43,7 @@ class NetView(object):
     # ------------------------------------------------------------ engine objects
     @property
     def engine_running(self):
-        return self.facts.get("engine.state") == "running"
+        return self.facts.get("docker.state") == "running"
 
     def find_container(self, ref):
         """The container named `ref` (with or without '/'), or whose id starts with it; None."""

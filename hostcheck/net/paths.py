@@ -107,7 +107,7 @@ def network_mtu(view, network):
     mtu = network.get("mtu")
     if isinstance(mtu, int):
         return mtu, "network option com.docker.network.driver.mtu=%d" % mtu
-    config = view.facts.get("daemon.config") or {}
+    config = view.facts.get("docker.daemon_json") or {}
     if isinstance(config.get("mtu"), int):
         return config["mtu"], 'daemon.json "mtu": %d' % config["mtu"]
     return DEFAULT_MTU, "Docker's default MTU %d" % DEFAULT_MTU

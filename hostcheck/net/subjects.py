@@ -130,7 +130,7 @@ def _dns(view, subject, container, network):
     subject.set("dns_configured_evidence", "resolv.conf of %s: nameserver %s"
                 % (subject.label, ", ".join(servers) or "none"))
     explicit = container.get("dns") or []
-    daemon_dns = (view.facts.get("daemon.config") or {}).get("dns")
+    daemon_dns = (view.facts.get("docker.daemon_json") or {}).get("dns")
     if explicit:
         subject.tri("dns_upstream_ok", (True, "--dns %s" % ", ".join(explicit)))
     elif daemon_dns:

@@ -16,7 +16,7 @@ import re
 from hostcheck.facts import FACTS, Facts
 from hostcheck.parse._source import CaptureView
 from hostcheck.parse import (arch, binfmt, daemon, dns, engine, firewalld, iptables, kernel, mounts,
-                             net, osrelease, runtimes)
+                             osrelease, routes, runtimes)
 
 __all__ = ["build_facts"]
 
@@ -343,7 +343,7 @@ def _build_runtimes(view, facts, state):
             facts.missing(fact, run.failure())
         return run, comp
 
-    from_engine_or_command("runtimes.dockerd.version", "engine", "dockerd --version",
+    from_engine_or_command("docker.dockerd.version", "engine", "dockerd --version",
                            lambda out: runtimes.parse_docker_version(out)["version"])
     from_engine_or_command("runtimes.containerd.version", "containerd", "containerd --version",
                            lambda out: runtimes.parse_containerd_version(out)["version"])
@@ -545,17 +545,17 @@ def _build_sysctl(view, facts, state):
 
 def _build_net(view, facts, state):
     run = view.command("ip -j route")
-    routes = net.parse_ip_route(run.stdout) if run.ok else None
-    if routes is None:
+    table = routes.parse_ip_route(run.stdout) if run.ok else None
+    if table is None:
         text, reason = view.file("/proc/net/route")
         if text is not None:
-            routes = net.parse_proc_route(text)
+            table = routes.parse_proc_route(text)
         else:
             facts.missing("net.routes", "%s; %s" % (run.failure() or "ip -j route: not JSON", reason))
-    if routes is not None:
-        facts.set("net.routes", routes)
+    if table is not None:
+        facts.set("net.routes", table)
     run = view.command("ip -j addr")
-    interfaces = net.parse_ip_addr(run.stdout) if run.ok else None
+    interfaces = routes.parse_ip_addr(run.stdout) if run.ok else None
     if interfaces is None:
         facts.missing("net.interfaces", run.failure() or "ip -j addr: not JSON (iproute2 too old for -j?)")
     else:
@@ -611,19 +611,19 @@ def _build_mounts(view, facts, state):
 
 # --- engine, daemon.json, socket, storage ---------------------------------------------
 
-ENGINE_FACTS = ("engine.version", "engine.api_version", "engine.storage_driver", "engine.backing_fs",
-                "engine.supports_d_type", "engine.cgroup_driver", "engine.cgroup_version",
-                "engine.root_dir", "engine.security_options", "engine.warnings", "engine.containers",
-                "engine.networks", "engine.images", "engine.min_api_version", "engine.series",
-                "engine.swap_limit", "engine.memory_limit", "engine.live_restore", "engine.swarm_state",
-                "engine.dm_loop")
+ENGINE_FACTS = ("docker.version", "docker.api_version", "docker.storage_driver", "docker.backing_fs",
+                "docker.supports_d_type", "docker.cgroup_driver", "docker.cgroup_version",
+                "docker.root_dir", "docker.security_options", "docker.warnings", "docker.containers",
+                "docker.networks", "docker.images", "docker.min_api_version", "docker.series",
+                "docker.swap_limit", "docker.memory_limit", "docker.live_restore", "docker.swarm_state",
+                "docker.dm_loop")
 # /info keys (parse.engine.parse_info) -> facts; absent keys are unknown with the reason.
-INFO_FACTS = (("engine.storage_driver", "storage_driver"), ("engine.backing_fs", "backing_fs"),
-              ("engine.supports_d_type", "supports_d_type"), ("engine.cgroup_driver", "cgroup_driver"),
-              ("engine.cgroup_version", "cgroup_version"), ("engine.root_dir", "root_dir"),
-              ("engine.security_options", "security_options"), ("engine.warnings", "warnings"),
-              ("engine.swap_limit", "swap_limit"), ("engine.memory_limit", "memory_limit"),
-              ("engine.live_restore", "live_restore"), ("engine.swarm_state", "swarm_state"))
+INFO_FACTS = (("docker.storage_driver", "storage_driver"), ("docker.backing_fs", "backing_fs"),
+              ("docker.supports_d_type", "supports_d_type"), ("docker.cgroup_driver", "cgroup_driver"),
+              ("docker.cgroup_version", "cgroup_version"), ("docker.root_dir", "root_dir"),
+              ("docker.security_options", "security_options"), ("docker.warnings", "warnings"),
+              ("docker.swap_limit", "swap_limit"), ("docker.memory_limit", "memory_limit"),
+              ("docker.live_restore", "live_restore"), ("docker.swarm_state", "swarm_state"))
 
 
 def _build_engine(view, facts, state):
@@ -633,14 +633,14 @@ def _build_engine(view, facts, state):
         (False if dockerd.code == "not_found" else None)
     engine_state, reason = engine.engine_state(docker, dockerd_installed)
     if engine_state:
-        facts.set("engine.state", engine_state)
+        facts.set("docker.state", engine_state)
     else:
-        facts.missing("engine.state", reason)
+        facts.missing("docker.state", reason)
     endpoint = docker.get("endpoint") if isinstance(docker, dict) else None
     if isinstance(endpoint, str) and endpoint:
-        facts.set("engine.endpoint", endpoint)
+        facts.set("docker.endpoint", endpoint)
     else:
-        facts.missing("engine.endpoint", "Docker engine endpoint: not captured")
+        facts.missing("docker.endpoint", "Docker engine endpoint: not captured")
     if engine_state != "running":
         for name in ENGINE_FACTS:
             facts.missing(name, reason)
@@ -656,26 +656,26 @@ def _build_engine_running(view, facts, state):
     responses = _responses(view)
     version = responses.get("/version")
     if isinstance(version, dict):
-        for fact, key in (("engine.version", "Version"), ("engine.api_version", "ApiVersion"),
-                          ("engine.min_api_version", "MinAPIVersion")):
+        for fact, key in (("docker.version", "Version"), ("docker.api_version", "ApiVersion"),
+                          ("docker.min_api_version", "MinAPIVersion")):
             if isinstance(version.get(key), str) and version[key]:
                 facts.set(fact, version[key])
             else:
                 facts.missing(fact, "engine /version: no %s" % key)
     else:
-        for name in ("engine.version", "engine.api_version", "engine.min_api_version"):
+        for name in ("docker.version", "docker.api_version", "docker.min_api_version"):
             facts.missing(name, "engine /version: not captured")
-    if facts.known("engine.version"):
-        _set_series(facts, "engine.series", facts.get("engine.version"))
+    if facts.known("docker.version"):
+        _set_series(facts, "docker.series", facts.get("docker.version"))
     else:
-        facts.missing("engine.series", facts.reason("engine.version"))
+        facts.missing("docker.series", facts.reason("docker.version"))
     info_body = responses.get("/info")
     info = engine.parse_info(info_body)
     info.update(engine.info_settings(info_body))
     if info["dm_loop"] is not None:
-        facts.set("engine.dm_loop", info["dm_loop"])
+        facts.set("docker.dm_loop", info["dm_loop"])
     else:
-        facts.missing("engine.dm_loop", "storage driver %s, not devicemapper" % (info["storage_driver"] or "unknown"))
+        facts.missing("docker.dm_loop", "storage driver %s, not devicemapper" % (info["storage_driver"] or "unknown"))
     for fact, key in INFO_FACTS:
         if info[key] is not None:
             facts.set(fact, info[key])
@@ -688,40 +688,40 @@ def _build_engine_running(view, facts, state):
     container_list = None
     if isinstance(responses.get("/containers/json?all=1"), list):
         container_list = engine.containers(responses)
-        facts.set("engine.containers", container_list)
+        facts.set("docker.containers", container_list)
     else:
-        facts.missing("engine.containers", "engine /containers/json?all=1: not captured")
+        facts.missing("docker.containers", "engine /containers/json?all=1: not captured")
     if isinstance(responses.get("/networks"), list):
-        facts.set("engine.networks", engine.networks(responses, container_list))
+        facts.set("docker.networks", engine.networks(responses, container_list))
     else:
-        facts.missing("engine.networks", "engine /networks: not captured")
+        facts.missing("docker.networks", "engine /networks: not captured")
     if isinstance(responses.get("/images/json"), list):
-        facts.set("engine.images", engine.images(responses))
+        facts.set("docker.images", engine.images(responses))
     else:
-        facts.missing("engine.images", "engine /images/json: not captured")
+        facts.missing("docker.images", "engine /images/json: not captured")
 
 
 def _build_daemon_json(view, facts):
     path = "/etc/docker/daemon.json"
     text, reason = view.file(path)
     if text is None:
-        facts.missing("daemon.config", reason)
+        facts.missing("docker.daemon_json", reason)
         if view.file_code(path) == "not_found":
-            facts.set("engine.iptables", True)  # no file: dockerd's default manages iptables
+            facts.set("docker.iptables", True)  # no file: dockerd's default manages iptables
         else:
-            facts.missing("engine.iptables", reason)
+            facts.missing("docker.iptables", reason)
         return
     config, error = engine.parse_daemon_json(text)
     if config is None:
-        facts.missing("daemon.config", error)
-        facts.missing("engine.iptables", error)
+        facts.missing("docker.daemon_json", error)
+        facts.missing("docker.iptables", error)
         return
-    facts.set("daemon.config", config)
+    facts.set("docker.daemon_json", config)
     value = config.get("iptables", True)
     if isinstance(value, bool):
-        facts.set("engine.iptables", value)
+        facts.set("docker.iptables", value)
     else:
-        facts.missing("engine.iptables", "%s: \"iptables\" is %r, not true/false" % (path, value))
+        facts.missing("docker.iptables", "%s: \"iptables\" is %r, not true/false" % (path, value))
 
 
 _API_WARNING = re.compile(r"API is accessible on (?:https?|tcp)://(\S+?) without encryption")
@@ -730,8 +730,8 @@ _API_WARNING = re.compile(r"API is accessible on (?:https?|tcp)://(\S+?) without
 def _build_daemon_setup(view, facts, engine_state, state):
     """dockerd's flags (unit, drop-ins, environment files), API addresses, TLS, log settings."""
     json_code = view.file_code("/etc/docker/daemon.json")
-    config = facts.get("daemon.config") or {}
-    json_unreadable = not facts.known("daemon.config") and json_code != "not_found"
+    config = facts.get("docker.daemon_json") or {}
+    json_unreadable = not facts.known("docker.daemon_json") and json_code != "not_found"
     units = [p for p in daemon.UNIT_FILES if view.has_file(p)]
     unit_texts = [view.file(p)[0] for p in units]
     unit_texts = [t for t in unit_texts if t is not None][:1]
@@ -743,13 +743,13 @@ def _build_daemon_setup(view, facts, engine_state, state):
     state["unit_dockerd"] = daemon.exec_start(unit_texts)
     unit_binary = (state["unit_dockerd"] or "").split()[:1]
     if args is not None:
-        facts.set("engine.unit_args", args)
-        facts.set("engine.unit_cmdline", daemon.join_argv(unit_binary + args))
+        facts.set("docker.unit_args", args)
+        facts.set("docker.unit_cmdline", daemon.join_argv(unit_binary + args))
     else:
         reason = ("no docker.service unit with an ExecStart (%s)" % ", ".join(units) if units
                   else "docker.service: not captured")
-        facts.missing("engine.unit_args", reason)
-        facts.missing("engine.unit_cmdline", reason)
+        facts.missing("docker.unit_args", reason)
+        facts.missing("docker.unit_cmdline", reason)
     # The running dockerd's own command line, when the process table has it, is what is in
     # effect now: it wins over the unit (edited since, or dockerd started by hand).
     processes = view.section("processes").get("items")
@@ -758,36 +758,36 @@ def _build_daemon_setup(view, facts, engine_state, state):
     state["running_dockerd"] = running
     if running is not None:
         args = running["args"]
-        facts.set("engine.daemon_args", args)
-        facts.set("engine.daemon_args_source", "pid %s" % running["pid"])
-        facts.set("engine.daemon_cmdline", daemon.join_argv([running["binary"]] + args))
+        facts.set("docker.daemon_args", args)
+        facts.set("docker.daemon_args_source", "pid %s" % running["pid"])
+        facts.set("docker.daemon_cmdline", daemon.join_argv([running["binary"]] + args))
     elif args is not None:
-        facts.set("engine.daemon_args", args)
+        facts.set("docker.daemon_args", args)
         read = [p for p in units if view.file(p)[0] is not None][:1]
         read += [p for p in view.files_matching(daemon.DROPIN_DIR + "/") if p.endswith(".conf")
                  and view.file(p)[0] is not None]
-        facts.set("engine.daemon_args_source", ", ".join(read))
-        facts.set("engine.daemon_cmdline", facts.get("engine.unit_cmdline"))
+        facts.set("docker.daemon_args_source", ", ".join(read))
+        facts.set("docker.daemon_cmdline", facts.get("docker.unit_cmdline"))
     else:
         reason = ("no docker.service unit with an ExecStart (%s)" % ", ".join(units) if units
                   else "docker.service: not captured")
-        for name in ("engine.daemon_args", "engine.daemon_args_source", "engine.daemon_cmdline"):
+        for name in ("docker.daemon_args", "docker.daemon_args_source", "docker.daemon_cmdline"):
             facts.missing(name, reason)
     flag_settings = daemon.settings_from_args(args or [])
     if isinstance(flag_settings.get("iptables"), bool):
-        facts.set("engine.iptables", flag_settings["iptables"])
+        facts.set("docker.iptables", flag_settings["iptables"])
     if json_unreadable:
-        reason = facts.reason("daemon.config")
-        for name in ("engine.tcp_hosts", "engine.tls_verify", "engine.log_driver", "engine.log_max_size",
-                     "engine.daemon_settings"):
+        reason = facts.reason("docker.daemon_json")
+        for name in ("docker.tcp_hosts", "docker.tls_verify", "docker.log_driver", "docker.log_max_size",
+                     "docker.daemon_settings"):
             facts.missing(name, reason)
         return
-    if args is not None or facts.known("daemon.config") or json_code == "not_found":
+    if args is not None or facts.known("docker.daemon_json") or json_code == "not_found":
         settings = dict(config)
         settings.update(flag_settings)
-        facts.set("engine.daemon_settings", settings)
+        facts.set("docker.daemon_settings", settings)
     else:
-        facts.missing("engine.daemon_settings", "daemon.json and dockerd's flags: not captured")
+        facts.missing("docker.daemon_settings", "daemon.json and dockerd's flags: not captured")
     hosts = daemon.tcp_hosts(daemon.api_hosts(config, args or [],
                                               "running dockerd -H" if running is not None else "dockerd -H"))
     seen = set((h["host"], h["port"]) for h in hosts)
@@ -803,20 +803,20 @@ def _build_daemon_setup(view, facts, engine_state, state):
         if isinstance(item, dict) and item.get("name") == "dockerd" and str(item.get("proto", "")).startswith("tcp"):
             ip = item.get("ip") or "0.0.0.0"
             add("0.0.0.0" if ip == "::" else ip, item.get("port"), "dockerd listening socket")
-    for warning in facts.get("engine.warnings") or []:
+    for warning in facts.get("docker.warnings") or []:
         match = _API_WARNING.search(warning)
         if match:
             host, _, port = match.group(1).rpartition(":")
             add(host.strip("[]") or "0.0.0.0", int(port) if port.isdigit() else None, "engine /info warning")
-    if args is None and not units and not facts.known("daemon.config") and json_code is None:
-        facts.missing("engine.tcp_hosts", "docker.service and daemon.json: not captured")
+    if args is None and not units and not facts.known("docker.daemon_json") and json_code is None:
+        facts.missing("docker.tcp_hosts", "docker.service and daemon.json: not captured")
     else:
-        facts.set("engine.tcp_hosts", hosts)
-    facts.set("engine.tls_verify", daemon.tls_verify(config, args or []))
+        facts.set("docker.tcp_hosts", hosts)
+    facts.set("docker.tls_verify", daemon.tls_verify(config, args or []))
     driver, max_size = daemon.log_settings(config, args or [])
     driver = (state.get("logging_driver") if engine_state == "running" else None) or driver or "json-file"
-    facts.set("engine.log_driver", driver)
-    facts.set("engine.log_max_size", max_size or "")
+    facts.set("docker.log_driver", driver)
+    facts.set("docker.log_max_size", max_size or "")
 
 
 # --- security modules -----------------------------------------------------------------
@@ -888,8 +888,8 @@ STORAGE_KEYS = (("storage.root_free_bytes", "free_bytes"), ("storage.root_total_
 
 
 def _build_storage(view, facts):
-    root = facts.get("engine.root_dir")
-    data_root = (facts.get("engine.daemon_settings") or {}).get("data-root")
+    root = facts.get("docker.root_dir")
+    data_root = (facts.get("docker.daemon_settings") or {}).get("data-root")
     if not root and isinstance(data_root, str) and data_root.startswith("/"):
         candidates = [data_root]  # /var/lib/docker is not the Docker root then: no stand-in
     else:
@@ -975,14 +975,14 @@ _AREAS = (
     ("arch", ("arch.", "cpu."), _build_arch),
     ("kernel", ("kernel.",), _build_kernel),
     ("binfmt", ("binfmt.",), _build_binfmt),
-    ("runtimes", ("runtimes.", "docker.client."), _build_runtimes),
+    ("runtimes", ("runtimes.", "docker.client.", "docker.dockerd."), _build_runtimes),
     ("iptables", ("iptables.",), _build_iptables),
     ("firewalld", ("firewalld.",), _build_firewalld),
     ("sysctl", ("sysctl.",), _build_sysctl),
     ("net", ("net.",), _build_net),
     ("dns", ("dns.",), _build_dns),
     ("mounts", ("mounts", "cgroup."), _build_mounts),
-    ("engine", ("engine.", "daemon.", "docker.socket.", "storage."), _build_engine),
+    ("engine", ("docker.", "storage."), _build_engine),
     ("processes", ("processes.",), _build_processes),
     ("security", ("security.",), _build_security),
 )

@@ -17,7 +17,7 @@ False
 
 import json
 
-# docker.error CODE -> engine.state
+# docker.error CODE -> docker.state
 _STATES = {"not_found": "not_installed", "not_running": "not_running",
            "permission_denied": "permission_denied", "timeout": "timeout"}
 # Said to a person as the reason a rule is skipped: words, not state names.

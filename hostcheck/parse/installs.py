@@ -28,8 +28,8 @@ Sample output::
 # In root's PATH order: the first present one is what `docker` runs.
 CLIENT_PATHS = ("/usr/local/bin/docker", "/usr/bin/docker", "/snap/bin/docker")
 DAEMON_PATHS = ("/usr/local/bin/dockerd", "/usr/bin/dockerd")
-FACTS = ("docker.client.paths", "docker.client.copies", "runtimes.dockerd.paths", "runtimes.dockerd.copies",
-         "runtimes.dockerd.unit_binary", "runtimes.dockerd.running_binary")
+FACTS = ("docker.client.paths", "docker.client.copies", "docker.dockerd.paths", "docker.dockerd.copies",
+         "docker.dockerd.unit_binary", "docker.dockerd.running_binary")
 
 
 def present(stats, paths):
@@ -69,26 +69,26 @@ def build(view, facts, state):
     unit = state.get("unit_dockerd")
     unit_binary = canonical(unit.split()[0]) if isinstance(unit, str) and unit.split() else None
     if unit_binary:
-        facts.set("runtimes.dockerd.unit_binary", unit_binary)
+        facts.set("docker.dockerd.unit_binary", unit_binary)
     else:
-        facts.missing("runtimes.dockerd.unit_binary", "docker.service: no ExecStart captured")
+        facts.missing("docker.dockerd.unit_binary", "docker.service: no ExecStart captured")
     running = state.get("running_dockerd")
     running_binary = canonical(running["binary"]) if running else None
     if running_binary:
-        facts.set("runtimes.dockerd.running_binary", running_binary)
+        facts.set("docker.dockerd.running_binary", running_binary)
     elif running:
-        facts.missing("runtimes.dockerd.running_binary",
+        facts.missing("docker.dockerd.running_binary",
                       "dockerd (pid %s) was started as %r, without its path" % (running["pid"], running["binary"]))
     else:
-        facts.missing("runtimes.dockerd.running_binary", "no running dockerd's command line captured")
+        facts.missing("docker.dockerd.running_binary", "no running dockerd's command line captured")
     reason = _unknown_stat(stats, DAEMON_PATHS)
     if reason:
-        facts.missing("runtimes.dockerd.paths", reason)
-        facts.missing("runtimes.dockerd.copies", reason)
+        facts.missing("docker.dockerd.paths", reason)
+        facts.missing("docker.dockerd.copies", reason)
         return
     daemons = present(stats, DAEMON_PATHS)
     for extra in (unit_binary, running_binary):
         if extra and extra not in daemons:
             daemons.append(extra)
-    facts.set("runtimes.dockerd.paths", daemons)
-    facts.set("runtimes.dockerd.copies", len(daemons))
+    facts.set("docker.dockerd.paths", daemons)
+    facts.set("docker.dockerd.copies", len(daemons))

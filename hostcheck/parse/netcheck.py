@@ -124,13 +124,13 @@ def zone_conflicts(zones, docker_bridges):
 
 def build(view, facts, state, responses):
     """Fill the derived host network facts (called by hostcheck.parse.build_facts)."""
-    routes, networks = facts.get("net.routes"), facts.get("engine.networks")
+    routes, networks = facts.get("net.routes"), facts.get("docker.networks")
     # daemon.json with the running dockerd's flags (--bip, --mtu ...) written over it.
-    config = next((facts.get(n) for n in ("engine.daemon_settings", "daemon.config") if facts.known(n)), {})
+    config = next((facts.get(n) for n in ("docker.daemon_settings", "docker.daemon_json") if facts.known(n)), {})
     if routes is None:
         facts.missing("net.subnet_overlaps", facts.reason("net.routes"))
     elif networks is None and not config:
-        facts.missing("net.subnet_overlaps", facts.reason("engine.networks"))
+        facts.missing("net.subnet_overlaps", facts.reason("docker.networks"))
     else:
         facts.set("net.subnet_overlaps", subnet_overlaps(routes, networks or [], config))
     facts.set("net.docker_mtu", docker_mtu(config))
@@ -148,14 +148,14 @@ def build(view, facts, state, responses):
         facts.missing("net.egress_interface", reason)
         facts.missing("net.egress_mtu", reason)
     info = responses.get("/info")
-    if facts.get("engine.state") == "running" and isinstance(info, dict):
+    if facts.get("docker.state") == "running" and isinstance(info, dict):
         facts.set("net.dockerd_proxy", dockerd_proxy(info))
     else:
         # the engine's own reason says why in words ("the Docker engine is not running (...)")
-        if not facts.known("engine.state"):
-            reason = facts.reason("engine.state")
-        elif facts.get("engine.state") != "running":
-            reason = facts.reason("engine.version")
+        if not facts.known("docker.state"):
+            reason = facts.reason("docker.state")
+        elif facts.get("docker.state") != "running":
+            reason = facts.reason("docker.version")
         else:
             reason = "engine /info: not captured"
         facts.missing("net.dockerd_proxy", reason)

@@ -11,10 +11,7 @@ from hostcheck import __version__
 REPORT_FORMAT = "hostcheck.report/v1"
 CAPTURE_FORMAT = "hostcheck.capture/v1"
 
-# SPEC: statuses rank pass < skip < info < warn < fail; `error` counts as `fail`
-# for exit purposes (a preflight gate fails closed).
-STATUS_RANK = {"pass": 0, "skip": 1, "info": 2, "warn": 3, "fail": 4, "error": 4}
-STATUSES = ("pass", "info", "warn", "fail", "skip", "error")
+from hostcheck.status import RANK as STATUS_RANK, STATUSES, reaches, worst  # noqa: F401 (re-exported)
 
 # SPEC's areas, in the order a reader meets them.
 AREAS = ("arch", "kernel", "binfmt", "runtime", "cgroup", "storage", "security",
@@ -79,7 +76,7 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
     otherwise a list of walked trees, or a function (capture, facts, catalogue, lang) → list,
     for the `image` and `net` commands, which walk trees of their own subjects.
     """
-    from hostcheck.engine import judge, load_catalogue
+    from hostcheck.judge import judge, load_catalogue
     from hostcheck.parse import build_facts
 
     catalogue = catalogue or load_catalogue()
@@ -108,16 +105,13 @@ def worst_status(report):
     """The highest-ranked status among findings and tree verdicts (None when empty)."""
     statuses = [f["status"] for f in report.get("findings", [])]
     statuses += [t["verdict"]["status"] for t in report.get("trees", []) if t.get("verdict")]
-    if not statuses:
-        return None
-    return max(statuses, key=STATUS_RANK.__getitem__)
+    return worst(statuses)
 
 
 def exit_code(report, fail_on="fail"):
     """SPEC: 0 when nothing reaches --fail-on, 1 when something does."""
-    threshold = STATUS_RANK[fail_on]
-    worst = worst_status(report)
-    return 1 if worst is not None and STATUS_RANK[worst] >= threshold else 0
+    status = worst_status(report)
+    return 1 if status is not None and reaches(status, fail_on) else 0
 
 
 def utc_now():

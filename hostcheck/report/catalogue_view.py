@@ -12,6 +12,7 @@ import string
 import click
 
 from hostcheck.report.i18n import ui
+from hostcheck.status import RANK
 
 LABELS = {
     "en": {"id": "ID", "area": "Area", "title": "Title", "source": "Source", "refs": "References",
@@ -33,7 +34,6 @@ FAMILIES = {
     "zh": {"rhel": "CentOS / RHEL / 麒麟 / openEuler（yum、dnf）", "debian": "Debian / Ubuntu / 统信 UOS（apt）",
            "suse": "SUSE（zypper）", "any": "所有发行版"},
 }
-_RANK = {"pass": 0, "skip": 1, "info": 2, "warn": 3, "fail": 4, "error": 5}
 
 
 def _text(value, lang):
@@ -43,7 +43,7 @@ def _text(value, lang):
 
 
 def _catalogue():
-    from hostcheck.engine import load_catalogue
+    from hostcheck.judge import load_catalogue
     return load_catalogue()
 
 
@@ -51,7 +51,7 @@ def _summary(rule, lang):
     return {"id": rule["id"], "area": rule["area"], "title": _text(rule.get("title"), lang),
             "why": _text(rule.get("why"), lang), "source": rule.get("source", ""),
             "refs": rule.get("refs", []),
-            "statuses": sorted({o["status"] for o in rule.get("outcomes", [])}, key=_RANK.get)}
+            "statuses": sorted({o["status"] for o in rule.get("outcomes", [])}, key=RANK.get)}
 
 
 def list_rules(lang, as_json):
@@ -97,7 +97,7 @@ def _condition_text(cond):
 
 
 def _reads(rule):
-    from hostcheck.engine.conditions import facts_read
+    from hostcheck.judge.conditions import facts_read
     names = list(rule.get("requires", []))
     if rule.get("foreach"):
         names.append(rule["foreach"])
@@ -123,9 +123,9 @@ def _commands_by_family(remediation):
 
 def _example(rule, case, lang):
     """A case judged now: its name, the facts it gives, and the findings' text."""
-    from hostcheck.engine import run_case
+    from hostcheck.judge import run_case
     _, findings = run_case(rule, case, lang)
-    worst = max(findings, key=lambda f: _RANK[f["status"]]) if findings else None
+    worst = max(findings, key=lambda f: RANK[f["status"]]) if findings else None
     return {"name": case.get("name") or "", "facts": case.get("facts") or {},
             "unknown": case.get("unknown") or {},
             "status": worst["status"] if worst else case.get("expect"),
@@ -138,7 +138,7 @@ def _pick_examples(rule):
     cases = rule.get("cases") or []
     passing = next((c for c in cases if c.get("expect") == "pass"), None)
     problems = [c for c in cases if c.get("expect") in ("info", "warn", "fail")]
-    problem = max(problems, key=lambda c: _RANK[c["expect"]]) if problems else None
+    problem = max(problems, key=lambda c: RANK[c["expect"]]) if problems else None
     return passing, problem
 
 

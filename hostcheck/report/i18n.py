@@ -31,7 +31,7 @@ UI = {
                  "security": "Security", "firewall": "Firewall", "network": "Network",
                  "dns": "DNS", "docker": "Docker engine", "image": "Images"},
         "answer": {"yes": "yes", "no": "no", "unknown": "unknown"},
-        # engine.state as the header says it (facts.py: the closed set of states)
+        # docker.state as the header says it (facts.py: the closed set of states)
         "engine_state": {"running": "running", "not_installed": "not installed",
                          "not_running": "not running", "permission_denied": "not readable: permission denied",
                          "timeout": "no answer in time", "error": "answered with an error"},

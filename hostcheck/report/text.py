@@ -101,8 +101,8 @@ def _header(report, words):
         (words["arch"], "%s (%s)" % (arch.get("platform") or "?", arch.get("machine") or "?")),
         (words["kernel"], kernel.get("release") or "?"),
     ]
-    engine = facts.get("engine.version")
-    state = facts.get("engine.state")
+    engine = facts.get("docker.version")
+    state = facts.get("docker.state")
     state = words["engine_state"].get(state, state)     # in words, not the fact's value
     parts.append((words["engine"], "%s (%s)" % (engine, state) if engine else state or "?"))
     line = Text()

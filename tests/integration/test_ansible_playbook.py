@@ -231,7 +231,7 @@ TASK_OUTPUT_PLAY = """
 
     - ansible.builtin.assert:
         that:
-          - rootless.report.facts['values']['engine.endpoint'] == 'unix:///nonexistent/hostcheck-test.sock'
+          - rootless.report.facts['values']['docker.endpoint'] == 'unix:///nonexistent/hostcheck-test.sock'
       when: inventory_hostname == 'live'
 
     - name: a capture file that is a report, not a capture, fails with one line

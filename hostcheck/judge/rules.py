@@ -6,12 +6,11 @@ evidence, remediation, refs, source. `remediation` is None for pass and skip and
 finding with the exception's one-line message; the other rules are still judged.
 """
 
-from hostcheck.engine.conditions import Scope, evaluate
-from hostcheck.engine.text import localise_reason, pick, render
+from hostcheck.judge.conditions import Scope, evaluate
+from hostcheck.judge.text import localise_reason, pick, render
 from hostcheck.facts import Facts
+from hostcheck.status import RANK as STATUS_RANK, STATUSES, worst  # noqa: F401 (re-exported)
 
-STATUSES = ("pass", "skip", "info", "warn", "fail", "error")
-STATUS_RANK = dict((status, rank) for rank, status in enumerate(STATUSES))
 FAMILIES = ("rhel", "debian", "suse")
 _QUIET = ("pass", "skip")
 _ERROR_TEXT = {
@@ -178,7 +177,3 @@ def _error(rule, exc, lang):
             "remediation": {"text": _ERROR_TEXT.get(lang, _ERROR_TEXT["en"]), "commands": []},
             "refs": list(rule.get("refs", ())), "source": rule.get("source", "")}
 
-
-def worst(statuses):
-    """The highest-ranked status (pass < skip < info < warn < fail < error)."""
-    return max(statuses, key=STATUS_RANK.__getitem__) if statuses else None

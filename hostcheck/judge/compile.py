@@ -1,6 +1,6 @@
 """Compile rules/*.yaml and rules/trees/*.yaml into hostcheck/data/catalogue.json.
 
-    python -m hostcheck.engine.compile [--rules DIR] [--output FILE] [--check]
+    python -m hostcheck.judge.compile [--rules DIR] [--output FILE] [--check]
 
 Validates first (ids, areas, statuses, en+zh texts, operators, every fact read is
 in hostcheck.facts.FACTS); on invalid data prints one line and exits 1. The output
@@ -15,10 +15,10 @@ import os
 import re
 import sys
 
-from hostcheck.engine.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS
-from hostcheck.engine.rules import STATUSES
-from hostcheck.engine.text import placeholders
-from hostcheck.engine.version import parse_version
+from hostcheck.judge.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS
+from hostcheck.judge.rules import STATUSES
+from hostcheck.judge.text import placeholders
+from hostcheck.judge.version import parse_version
 from hostcheck.facts import FACTS
 
 CATALOGUE_VERSION = "2026.11.1"
@@ -394,7 +394,7 @@ def dump_catalogue(catalogue):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m hostcheck.engine.compile",
+    parser = argparse.ArgumentParser(prog="python -m hostcheck.judge.compile",
                                      description="Compile rules/*.yaml into catalogue.json.")
     parser.add_argument("--rules", default=DEFAULT_RULES, help="rules directory")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="catalogue file to write")

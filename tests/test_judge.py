@@ -7,10 +7,10 @@ pastes); kernel releases are `uname -r` of those systems.
 
 import pytest
 
-from hostcheck.engine import Catalogue, judge, judge_rule, walk_tree
-from hostcheck.engine.conditions import Scope, evaluate
-from hostcheck.engine.text import FactTemplate, render
-from hostcheck.engine.version import compare_versions, parse_version
+from hostcheck.judge import Catalogue, judge, judge_rule, walk_tree
+from hostcheck.judge.conditions import Scope, evaluate
+from hostcheck.judge.text import FactTemplate, render
+from hostcheck.judge.version import compare_versions, parse_version
 from hostcheck.facts import Facts
 
 # --------------------------------------------------------------------------- versions
@@ -66,7 +66,7 @@ def test_unparseable_version_is_none(raw):
 
 FACTS = Facts(
     {"kernel.version": "3.10.0", "kernel.release": "3.10.0-1160.el7.x86_64",
-     "arch.page_size": 65536, "engine.state": "running", "binfmt.mounted": True,
+     "arch.page_size": 65536, "docker.state": "running", "binfmt.mounted": True,
      "iptables.chains": ["filter/DOCKER", "nat/DOCKER"], "os.name": "CentOS Linux 7 (Core)",
      "runtimes.installed": [], "kernel.config": {"CONFIG_BRIDGE_NETFILTER": "y"},
      "runtimes.runc.version": "garbage"},
@@ -78,9 +78,9 @@ def check(condition, lang="en", item=None, extra=None):
 
 
 @pytest.mark.parametrize("condition, result, explanation", [
-    ({"fact": "engine.state", "op": "eq", "value": "running"}, True, "engine.state = running"),
-    ({"fact": "engine.state", "op": "eq", "value": "x"}, False, "engine.state = running, not x"),
-    ({"fact": "engine.state", "op": "ne", "value": "x"}, True, "engine.state = running, not x"),
+    ({"fact": "docker.state", "op": "eq", "value": "running"}, True, "docker.state = running"),
+    ({"fact": "docker.state", "op": "eq", "value": "x"}, False, "docker.state = running, not x"),
+    ({"fact": "docker.state", "op": "ne", "value": "x"}, True, "docker.state = running, not x"),
     ({"fact": "arch.page_size", "op": "gt", "value": 4096}, True, "arch.page_size = 65536, above 4096"),
     ({"fact": "arch.page_size", "op": "le", "value": 4096}, False, "arch.page_size = 65536, above 4096"),
     ({"fact": "arch.page_size", "op": "lt", "value": 4096}, False, "arch.page_size = 65536, not below 4096"),
@@ -90,8 +90,8 @@ def check(condition, lang="en", item=None, extra=None):
     ({"fact": "kernel.version", "op": "version_eq", "value": "3.10"}, True, "kernel.version = 3.10.0"),
     ({"fact": "kernel.version", "op": "version_gt", "value": "3.10"}, False, "kernel.version = 3.10.0, not above 3.10"),
     ({"fact": "kernel.version", "op": "version_le", "value": "3.10"}, True, "kernel.version = 3.10.0, at most 3.10"),
-    ({"fact": "engine.state", "op": "in", "value": ["running", "x"]}, True, "engine.state = running"),
-    ({"fact": "engine.state", "op": "not_in", "value": ["a", "b"]}, True, "engine.state = running, not one of a, b"),
+    ({"fact": "docker.state", "op": "in", "value": ["running", "x"]}, True, "docker.state = running"),
+    ({"fact": "docker.state", "op": "not_in", "value": ["a", "b"]}, True, "docker.state = running, not one of a, b"),
     ({"fact": "iptables.chains", "op": "contains", "value": "nat/DOCKER"}, True, "iptables.chains includes nat/DOCKER"),
     ({"fact": "iptables.chains", "op": "not_contains", "value": "filter/DOCKER-USER"}, True,
      "iptables.chains does not include filter/DOCKER-USER"),
@@ -146,16 +146,16 @@ def test_chinese_evidence():
 
 def test_three_valued_all_any_not():
     unknown = {"fact": "runtimes.podman.version", "op": "eq", "value": "1"}
-    true = {"fact": "engine.state", "op": "eq", "value": "running"}
-    false = {"fact": "engine.state", "op": "eq", "value": "x"}
+    true = {"fact": "docker.state", "op": "eq", "value": "running"}
+    false = {"fact": "docker.state", "op": "eq", "value": "x"}
     assert check({"all": [unknown, false]})[0] is False      # false wins over unknown
     assert check({"all": [unknown, true]}) == (None, "podman --version: not_found")
-    assert check({"all": [true, true]}) == (True, "engine.state = running; engine.state = running")
+    assert check({"all": [true, true]}) == (True, "docker.state = running; docker.state = running")
     assert check({"any": [unknown, true]})[0] is True         # true wins over unknown
     assert check({"any": [unknown, false]})[0] is None
     assert check({"any": [false, false]})[0] is False
     assert check({"not": unknown})[0] is None
-    assert check({"not": false}) == (True, "engine.state = running, not x")
+    assert check({"not": false}) == (True, "docker.state = running, not x")
 
 
 def test_value_can_name_another_fact_and_items_are_read():
@@ -172,7 +172,7 @@ def test_subject_facts_come_from_extra():
 
 def test_numeric_operator_on_a_word_raises():
     with pytest.raises(ValueError):
-        check({"fact": "engine.state", "op": "gt", "value": 1})
+        check({"fact": "docker.state", "op": "gt", "value": 1})
 
 
 # --------------------------------------------------------------------------- text
@@ -255,18 +255,18 @@ def test_unknown_when_skips_with_the_reason():
 
 
 def test_applies_gate_skips_with_its_text():
-    data = rule(applies={"when": {"fact": "engine.state", "op": "eq", "value": "not_installed"},
-                         "otherwise": {"en": "engine is ${engine.state}", "zh": "引擎 ${engine.state}"}})
+    data = rule(applies={"when": {"fact": "docker.state", "op": "eq", "value": "not_installed"},
+                         "otherwise": {"en": "engine is ${docker.state}", "zh": "引擎 ${docker.state}"}})
     assert judge_rule(data, FACTS, "zh")[0]["evidence"] == "引擎 running"
 
 
 def test_a_raising_rule_becomes_an_error_finding_and_the_others_are_judged():
     broken = rule("broken-rule", outcomes=[
-        {"when": {"fact": "engine.state", "op": "gt", "value": 3}, "status": "fail"}, {"status": "pass"}])
+        {"when": {"fact": "docker.state", "op": "gt", "value": 3}, "status": "fail"}, {"status": "pass"}])
     catalogue = Catalogue({"version": "t", "rules": [broken, KERNEL_FLOOR]})
     error, judged = judge(catalogue, FACTS)
     assert error["status"] == "error" and error["id"] == "broken-rule"
-    assert error["evidence"] == "ValueError: engine.state: 'running' is not a number"
+    assert error["evidence"] == "ValueError: docker.state: 'running' is not a number"
     assert "\n" not in error["evidence"]
     assert judged["status"] == "fail"
 
@@ -397,7 +397,7 @@ def test_catalogue_loads_from_a_zipapp(tmp_path):
         for path in package.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 bundle.write(path, str(path.relative_to(package.parent)))
-    code = ("import hostcheck.engine as e; c = e.load_catalogue(); "
+    code = ("import hostcheck.judge as e; c = e.load_catalogue(); "
             "print(c.version, len(c.rules) > 10, e.judge(c, {})[0]['status'])")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": str(archive)}, cwd=str(tmp_path))
@@ -406,5 +406,5 @@ def test_catalogue_loads_from_a_zipapp(tmp_path):
 
 
 def load_catalogue_version():
-    from hostcheck.engine import load_catalogue
+    from hostcheck.judge import load_catalogue
     return load_catalogue().version

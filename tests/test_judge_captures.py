@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hostcheck.engine import judge, load_catalogue
+from hostcheck.judge import judge, load_catalogue
 from hostcheck.parse import build_facts
 
 CAPTURES = Path(__file__).resolve().parent / "data" / "captures"

@@ -1,8 +1,8 @@
 """Reasons for unknown facts come from the parsers in English; Chinese reports translate
 their fixed words and keep paths, commands and codes' meaning."""
 
-from hostcheck.engine import judge, load_catalogue
-from hostcheck.engine.text import localise_reason
+from hostcheck.judge import judge, load_catalogue
+from hostcheck.judge.text import localise_reason
 from hostcheck.facts import Facts
 
 

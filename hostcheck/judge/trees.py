@@ -1,8 +1,8 @@
 """Walk a decision tree over host facts plus the subject's own facts (subject.*)."""
 
-from hostcheck.engine.conditions import Scope, evaluate
-from hostcheck.engine.rules import as_facts, _QUIET, _remedy, _lookup
-from hostcheck.engine.text import pick, render
+from hostcheck.judge.conditions import Scope, evaluate
+from hostcheck.judge.rules import as_facts, _QUIET, _remedy, _lookup
+from hostcheck.judge.text import pick, render
 
 _STOPPED = {
     "en": "cannot tell: %s",
@@ -17,7 +17,7 @@ def walk_tree(tree, facts, subject, lang="en", extra=None):
     merged over the host's facts.
     """
     if isinstance(tree, str):
-        from hostcheck.engine.catalogue import load_catalogue
+        from hostcheck.judge.catalogue import load_catalogue
         tree = load_catalogue().trees[tree]
     scope = Scope(as_facts(facts), extra=dict(extra or {}))
     path = []

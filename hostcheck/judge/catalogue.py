@@ -1,6 +1,6 @@
 """The compiled rule catalogue (hostcheck/data/catalogue.json), loaded once per process.
 
-The YAML sources in rules/ are compiled by `python -m hostcheck.engine.compile`, so a
+The YAML sources in rules/ are compiled by `python -m hostcheck.judge.compile`, so a
 run costs one json.load, not a YAML parse.
 """
 

@@ -6,8 +6,8 @@ optionally `subjects` (subject -> status, for foreach rules) and `evidence` (a
 substring the English evidence of some finding must contain).
 """
 
-from hostcheck.engine.rules import judge_rule, worst
-from hostcheck.engine.trees import walk_tree
+from hostcheck.judge.rules import judge_rule, worst
+from hostcheck.judge.trees import walk_tree
 from hostcheck.facts import Facts
 
 

@@ -7,8 +7,8 @@ or None (unknown) with the reason the fact could not be read. No eval, ever.
 
 import re
 
-from hostcheck.engine.text import format_value
-from hostcheck.engine.version import parse_version
+from hostcheck.judge.text import format_value
+from hostcheck.judge.version import parse_version
 
 VALUE_OPS = frozenset([
     "eq", "ne", "lt", "le", "gt", "ge",

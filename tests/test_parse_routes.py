@@ -1,18 +1,18 @@
 """net (routes, interfaces), dns (resolv.conf) and mounts (cgroup mode) on real outputs."""
 
-from hostcheck.parse import dns, mounts, net
+from hostcheck.parse import dns, mounts, routes
 from test_parse_sources import EXTERNAL, read
 
 
 def test_ip_route_json_of_this_machine():
-    routes = net.parse_ip_route(read("debian12-docker/ip_-j_route.stdout"))
-    assert {"dst": "default", "dev": "eth0", "gateway": "192.0.2.1", "metric": 0} in routes
-    assert any(r["dst"] == "10.210.0.0/24" and r["dev"].startswith("br-") for r in routes)
-    assert any(r["dst"] == "172.17.0.0/16" and r["dev"] == "docker0" for r in routes)
+    table = routes.parse_ip_route(read("debian12-docker/ip_-j_route.stdout"))
+    assert {"dst": "default", "dev": "eth0", "gateway": "192.0.2.1", "metric": 0} in table
+    assert any(r["dst"] == "10.210.0.0/24" and r["dev"].startswith("br-") for r in table)
+    assert any(r["dst"] == "172.17.0.0/16" and r["dev"] == "docker0" for r in table)
 
 
 def test_ip_addr_json_of_this_machine():
-    interfaces = {i["name"]: i for i in net.parse_ip_addr(read("debian12-docker/ip_-j_addr.stdout"))}
+    interfaces = {i["name"]: i for i in routes.parse_ip_addr(read("debian12-docker/ip_-j_addr.stdout"))}
     assert interfaces["docker0"]["addresses"][0] == "172.17.0.1/16"
     assert interfaces["eth0"]["mtu"] == 1400
     assert interfaces["lo"]["state"] == "UNKNOWN"
@@ -20,21 +20,21 @@ def test_ip_addr_json_of_this_machine():
 
 def test_ip_json_junk():
     # iproute2 too old for -j prints its usage text; truncated JSON; wrong shapes.
-    assert net.parse_ip_route('Option "-j" is unknown, try "ip -help".\n') is None
-    assert net.parse_ip_route(read("debian12-docker/ip_-j_route.stdout")[:50]) is None
-    assert net.parse_ip_route('{"dst": "default"}') is None
-    assert net.parse_ip_route('[1, {"dev": "x"}, {"dst": "default", "metric": "x"}]') == \
+    assert routes.parse_ip_route('Option "-j" is unknown, try "ip -help".\n') is None
+    assert routes.parse_ip_route(read("debian12-docker/ip_-j_route.stdout")[:50]) is None
+    assert routes.parse_ip_route('{"dst": "default"}') is None
+    assert routes.parse_ip_route('[1, {"dev": "x"}, {"dst": "default", "metric": "x"}]') == \
         [{"dst": "default", "dev": None, "gateway": None, "metric": 0}]
-    assert net.parse_ip_addr("") is None
+    assert routes.parse_ip_addr("") is None
 
 
 def test_proc_net_route_of_this_machine():
-    assert net.parse_proc_route(read("debian12-nodocker/proc_net_route.txt")) == [
+    assert routes.parse_proc_route(read("debian12-nodocker/proc_net_route.txt")) == [
         {"dst": "default", "dev": "eth0", "gateway": "192.0.2.1", "metric": 0},
         {"dst": "192.0.2.0/24", "dev": "eth0", "gateway": None, "metric": 0},
     ]
-    assert net.parse_proc_route("") == []
-    assert net.parse_proc_route("Iface\tDestination\neth0\tZZZZ\t0\t0\t0\t0\t0\t0\n") == []
+    assert routes.parse_proc_route("") == []
+    assert routes.parse_proc_route("Iface\tDestination\neth0\tZZZZ\t0\t0\t0\t0\t0\t0\n") == []
 
 
 def test_dns_stub_and_upstream():
