@@ -18,7 +18,7 @@ import sys
 from hostcheck.judge.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS
 from hostcheck.judge.rules import STATUSES
 from hostcheck.judge.text import placeholders
-from hostcheck.judge.version import parse_version
+from hostcheck.judge.version import comparison_for
 from hostcheck.facts import FACTS
 
 CATALOGUE_VERSION = "2026.11.1"
@@ -120,8 +120,9 @@ class _Checker(object):
             return
         if op in LIST_VALUE_OPS and not isinstance(value, list):
             self.fail("%s: %s needs a list value" % (what, op))
-        if op.startswith("version_") and parse_version(value) is None:
-            self.fail("%s: %r is not a version" % (what, value))
+        comparison = comparison_for(op)
+        if comparison is not None and comparison(value, value) is None:
+            self.fail("%s: %r is not a version %s can compare" % (what, value, op))
         if op in ("lt", "le", "gt", "ge") and (isinstance(value, bool)
                                                or not isinstance(value, (int, float))):
             self.fail("%s: %s needs a number" % (what, op))

@@ -8,11 +8,13 @@ or None (unknown) with the reason the fact could not be read. No eval, ever.
 import re
 
 from hostcheck.judge.text import format_value
-from hostcheck.judge.version import parse_version
+from hostcheck.judge.version import comparison_for
 
 VALUE_OPS = frozenset([
     "eq", "ne", "lt", "le", "gt", "ge",
     "version_lt", "version_le", "version_gt", "version_ge", "version_eq",
+    "deb_version_lt", "deb_version_le", "deb_version_gt", "deb_version_ge", "deb_version_eq",
+    "rpm_version_lt", "rpm_version_le", "rpm_version_gt", "rpm_version_ge", "rpm_version_eq",
     "in", "not_in", "contains", "not_contains", "contains_all", "contains_any",
     "matches",
 ])
@@ -69,9 +71,10 @@ _ZH = {
     "unparseable": "{f} = {a}，无法识别的版本号",
 }
 for _table in (_EN, _ZH):
-    for _op, _like in (("version_lt", "lt"), ("version_le", "le"),
-                       ("version_gt", "gt"), ("version_ge", "ge")):
-        _table[_op] = _table[_like]
+    for _scheme in ("version", "deb_version", "rpm_version"):
+        for _like in ("lt", "le", "gt", "ge"):
+            _table["%s_%s" % (_scheme, _like)] = _table[_like]
+        _table[_scheme + "_eq"] = _table["version_eq"]
 _WORDS = {"en": _EN, "zh": _ZH}
 _JOIN = {"en": "; ", "zh": "；"}
 _SHOWN = 120      # longest value shown in evidence
@@ -174,11 +177,10 @@ def _apply(op, name, actual, expected):
         return actual != expected, None
     if op in ("lt", "le", "gt", "ge"):
         return _compare(op, _number(name, actual), _number(name, expected)), None
-    if op.startswith("version_"):
-        left, right = parse_version(actual), parse_version(expected)
-        if left is None or right is None:
-            return None, None
-        return _compare(op, left, right), None
+    comparison = comparison_for(op)     # version_*, deb_version_*, rpm_version_*
+    if comparison is not None:
+        order = comparison(actual, expected)
+        return (None if order is None else _compare(op, order, 0)), None
     if op == "in":
         return actual in expected, None
     if op == "not_in":
