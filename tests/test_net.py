@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from hostcheck.cli import cli
 from hostcheck.data import read_text
 from hostcheck.net import parse_destination, parse_port_spec, walk_egress, walk_port, walk_reach
-from hostcheck.net.model import NetView, parse_dnat
-from hostcheck.net import paths
+from hostcheck.net import subjects
+from hostcheck.net.model import NetView, parse_rule
 from hostcheck.parse import build_facts
 from hostcheck.parse.sockets import hex_address, parse_table
 
@@ -95,11 +95,19 @@ def test_destinations():
             parse_destination(bad)
 
 
-def test_dnat_rule_parsing():
-    # Real nat DOCKER rule of this machine (tests/data/outputs, iptables-save with docker.io 20.10).
-    rule = parse_dnat("! -i br-4925b7fa0090 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.210.0.2:80")
-    assert (rule["host_port"], rule["proto"], rule["to_ip"], rule["to_port"]) == (8080, "tcp", "10.210.0.2", 80)
-    assert parse_dnat("-i docker0 -j RETURN") is None
+def test_rule_parsing():
+    # Real nat DOCKER and filter FORWARD rules of this machine (iptables-save with docker.io 20.10).
+    rule = parse_rule("DOCKER", "! -i br-4925b7fa0090 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.210.0.2:80")
+    assert (rule["in"], rule["dport"], rule["proto"], rule["to_ip"], rule["to_port"]) == \
+        ("!br-4925b7fa0090", "8080", "tcp", "10.210.0.2", "80")
+    assert rule["rule"] == "-A DOCKER ! -i br-4925b7fa0090 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.210.0.2:80"
+    rule = parse_rule("FORWARD", "-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+    assert (rule["in"], rule["out"], rule["target"], rule["dport"]) == (None, "docker0", "ACCEPT", None)
+    # A --comment with a space and an unbalanced quote do not break the words after them.
+    rule = parse_rule("DOCKER-USER", '-s 10.0.0.0/8 -m comment --comment "site policy" -j DROP')
+    assert (rule["source"], rule["target"]) == ("10.0.0.0/8", "DROP")
+    assert parse_rule("DOCKER-USER", '-m comment --comment "open -j DROP')["target"] == "DROP"
+    assert parse_rule("X", None)["rule"] == "-A X"
 
 
 # ------------------------------------------------------------------ scenarios from the capture
@@ -173,8 +181,46 @@ def test_wiped_tables_are_diagnosed(scenarios):
     facts = build_facts(wiped)
     assert verdict(walk_port(wiped, facts, "hc-net-web:8080")) == ("no-dnat", "fail")
     assert verdict(walk_egress(wiped, facts, "hc-net-web")) == ("no-masquerade", "fail")
-    view = NetView(wiped, facts)
-    assert paths.forward_out(view, "docker0")[0] is False
+    # The subject facts are neutral: the FORWARD rules are simply gone, the policy DROP.
+    subject = subjects.egress(NetView(wiped, facts), "hc-net-web")
+    assert subject.values["subject.forward_rules"] == [] and subject.values["subject.forward_policy"] == "DROP"
+
+
+def test_flushed_forward_chain_blocks_egress_and_published_ports(scenarios):
+    """nat intact, filter FORWARD flushed under policy DROP (`iptables -F FORWARD`)."""
+    capture, _ = scenarios
+    flushed = json.loads(json.dumps(capture))
+    save = flushed["commands"]["iptables-save"]
+    save["stdout"] = "\n".join(line for line in save["stdout"].splitlines() if not line.startswith("-A FORWARD"))
+    facts = build_facts(flushed)
+    tree = walk_egress(flushed, facts, "hc-net-web")[0]
+    assert verdict([tree]) == ("forward-blocked", "fail")
+    assert "filter FORWARD policy DROP and no ACCEPT rule for traffic from docker0" in tree["verdict"]["text"]
+    assert verdict(walk_port(flushed, facts, "hc-net-web:8080")) == ("forward-blocked", "fail")
+    assert verdict(walk_reach(flushed, facts, "hc-net-a", "10.231.250.2:80")) == ("forward-blocked", "fail")
+
+
+def test_wider_masquerade_source_covers_a_user_network(scenarios):
+    """Issue 10: -s 172.16.0.0/12 ! -o BRIDGE -j MASQUERADE instead of Docker's own rule for a
+    network inside it. The rule and the trees ask the same question of the same facts."""
+    from hostcheck.report import build_report
+    capture, _ = scenarios
+    wide = json.loads(json.dumps(capture))
+    save = wide["commands"]["iptables-save"]
+    save["stdout"] = save["stdout"].replace("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+                                            "-A POSTROUTING -s 172.16.0.0/12 ! -o docker0 -j MASQUERADE")
+    report, facts = build_report(wide, only=("firewall-docker-masquerade",), trees=[])
+    by_subject = dict((f["subject"], f) for f in report["findings"])
+    assert by_subject["bridge"]["status"] == "pass", by_subject["bridge"]
+    assert "172.17.0.0/16 in 172.16.0.0/12" in by_subject["bridge"]["evidence"]
+    tree = walk_egress(wide, facts, "hc-net-web")[0]
+    step = [s for s in tree["path"] if s["node"] == "masquerade"][0]
+    assert step["answer"] == "yes" and "172.17.0.0/16 in 172.16.0.0/12" in step["evidence"]
+    # Without any covering source both say no.
+    save["stdout"] = save["stdout"].replace("-A POSTROUTING -s 172.16.0.0/12 ! -o docker0 -j MASQUERADE\n", "")
+    report, facts = build_report(wide, only=("firewall-docker-masquerade",), trees=[])
+    assert dict((f["subject"], f["status"]) for f in report["findings"])["bridge"] == "fail"
+    assert verdict(walk_egress(wide, facts, "hc-net-web")) == ("no-masquerade", "fail")
 
 
 def test_no_engine_gives_engine_down():

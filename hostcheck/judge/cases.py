@@ -39,11 +39,12 @@ def run_tree_case(tree, case, lang="en"):
     `extra`); `expect` is the verdict id, `status` optional, `path` the optional list of
     "node=answer" steps, `evidence` a substring of the verdict text.
     """
-    values = case.get("facts") or {}
+    # A fact named in `unknown` is unknown even when `facts` (often a shared YAML base) gives it.
+    unknown = case.get("unknown") or {}
+    values = dict((k, v) for k, v in (case.get("facts") or {}).items() if k not in unknown)
     host = dict((k, v) for k, v in values.items() if not k.startswith("subject."))
     extra = dict((k, v) for k, v in values.items() if k.startswith("subject."))
-    result = walk_tree(tree, Facts(host, case.get("unknown") or {}), case.get("subject", "case"),
-                       lang, extra)
+    result = walk_tree(tree, Facts(host, unknown), case.get("subject", "case"), lang, extra)
     verdict, problems = result["verdict"], []
     if verdict["id"] != case["expect"] or verdict["status"] == "error":
         problems.append("expected verdict %s, got %s (%s)" % (case["expect"], verdict["id"], verdict["text"]))

@@ -10,12 +10,14 @@ freshness test fails. Needs PyYAML; hostcheck itself does not.
 
 import argparse
 import glob
+import ipaddress
 import json
 import os
 import re
 import sys
 
-from hostcheck.judge.conditions import LIST_VALUE_OPS, OPS, PLAIN_OPS
+from hostcheck.judge.conditions import LIST_VALUE_OPS, OPS, PATTERN_OPS, PLAIN_OPS
+from hostcheck.judge.netmatch import PATTERN_KEYS
 from hostcheck.judge.rules import STATUSES
 from hostcheck.judge.text import placeholders
 from hostcheck.judge.version import comparison_for
@@ -32,7 +34,7 @@ RULE_KEYS = {"id", "area", "title", "why", "source", "refs", "requires", "applie
              "outcomes", "cases", "foreach", "where", "subject", "empty"}
 CASE_KEYS = {"name", "facts", "unknown", "expect", "subjects", "evidence"}
 TREE_KEYS = {"id", "title", "why", "source", "refs", "root", "nodes", "verdicts", "cases"}
-NODE_KEYS = {"question", "when", "evidence", "yes", "no", "unknown"}
+NODE_KEYS = {"question", "when", "evidence", "yes", "no", "unknown", "optional"}
 _PY_TYPES = {"str": str, "int": int, "bool": bool, "float": (int, float), "list": list,
              "dict": dict, "list[dict]": list, "list[str]": list}
 
@@ -113,6 +115,9 @@ class _Checker(object):
         if "value" not in cond:
             self.fail("%s: %s needs a value" % (what, op))
         value = cond["value"]
+        if op in PATTERN_OPS:
+            self.pattern(value, "%s: %s" % (what, op))
+            return
         if isinstance(value, dict):
             if set(value) != {"fact"}:
                 self.fail("%s: a value mapping must be {fact: NAME}" % what)
@@ -131,6 +136,29 @@ class _Checker(object):
                 re.compile(value)
             except (re.error, TypeError) as exc:
                 self.fail("%s: bad regular expression %r (%s)" % (what, value, exc))
+        if op in ("within", "any_within"):
+            for network in value if isinstance(value, list) else [value]:
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except (TypeError, ValueError):
+                    self.fail("%s: %s needs CIDRs or addresses, not %r" % (what, op, network))
+
+    def pattern(self, pattern, what):
+        """A has_rule pattern: known keys, each a word, a number, a list of words or {fact: NAME}."""
+        if not isinstance(pattern, dict) or not pattern:
+            self.fail("%s needs a pattern mapping (keys among %s)" % (what, ", ".join(PATTERN_KEYS)))
+        for key, entry in pattern.items():
+            if key not in PATTERN_KEYS:
+                self.fail("%s: unknown pattern key %r (keys: %s)" % (what, key, ", ".join(PATTERN_KEYS)))
+            if isinstance(entry, dict):
+                if set(entry) != {"fact"}:
+                    self.fail("%s: pattern %s must be a word, a list or {fact: NAME}" % (what, key))
+                self.fact(entry["fact"], "%s pattern %s" % (what, key))
+            elif isinstance(entry, list):
+                if not entry or not all(isinstance(word, (str, int)) for word in entry):
+                    self.fail("%s: pattern %s must list words" % (what, key))
+            elif isinstance(entry, bool) or not isinstance(entry, (str, int)):
+                self.fail("%s: pattern %s must be a word, a list or {fact: NAME}" % (what, key))
 
     def remediation(self, remediation, what):
         if not isinstance(remediation, dict) or not set(remediation) <= {"text", "commands"}:
@@ -276,6 +304,8 @@ def _check_tree(tree, seen):
             check.fail("%s has unknown keys" % what)
         check.text(node.get("question"), "%s.question" % what, templated=False)
         check.condition(node.get("when"), "%s.when" % what)
+        if not isinstance(node.get("optional", False), bool):
+            check.fail("%s: optional must be true or false" % what)
         if "evidence" in node:
             check.text(node["evidence"], "%s.evidence" % what)
         for answer in ("yes", "no"):

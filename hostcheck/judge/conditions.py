@@ -7,6 +7,7 @@ or None (unknown) with the reason the fact could not be read. No eval, ever.
 
 import re
 
+from hostcheck.judge import netmatch
 from hostcheck.judge.text import format_value
 from hostcheck.judge.version import comparison_for
 
@@ -17,10 +18,12 @@ VALUE_OPS = frozenset([
     "rpm_version_lt", "rpm_version_le", "rpm_version_gt", "rpm_version_ge", "rpm_version_eq",
     "in", "not_in", "contains", "not_contains", "contains_all", "contains_any",
     "matches",
-])
+]) | frozenset(netmatch.OPERATORS)
 PLAIN_OPS = frozenset(["exists", "absent", "true", "false", "empty", "not_empty"])
 OPS = VALUE_OPS | PLAIN_OPS
-LIST_VALUE_OPS = frozenset(["in", "not_in", "contains_all", "contains_any"])
+LIST_VALUE_OPS = frozenset(["in", "not_in", "contains_all", "contains_any", "all_in"])
+# Operators whose value is a pattern mapping (each entry a literal or {fact: NAME}).
+PATTERN_OPS = frozenset(["has_rule"])
 
 # (explanation when true, explanation when false); {f} fact, {a} its value,
 # {v} the rule's value, {m} the members found or missing, {r} the unknown reason.
@@ -75,6 +78,24 @@ for _table in (_EN, _ZH):
         for _like in ("lt", "le", "gt", "ge"):
             _table["%s_%s" % (_scheme, _like)] = _table[_like]
         _table[_scheme + "_eq"] = _table["version_eq"]
+# Network operators (hostcheck/judge/netmatch.py); {m} names the evidence: "A in B" pairs,
+# members outside or not allowed, matching rules; {n} the number of rules read.
+_EN.update({
+    "within": ("{f}: {m}", "{f}: {m} outside {v}"),
+    "any_within": ("{f}: {m}", "{f} = {a}: none in {v}"),
+    "all_in": ("{f} = {a}, all among {v}", "{f} has {m}, not among {v}"),
+    "has_rule": ("{f}: {m}", "{f}: no rule with {v} (of {n})"),
+    "pair": "{0} in {1}",
+    "vacuous": "{f} is empty",
+})
+_ZH.update({
+    "within": ("{f}：{m}", "{f}：{m} 不在 {v} 之内"),
+    "any_within": ("{f}：{m}", "{f} = {a}：没有一项属于 {v}"),
+    "all_in": ("{f} = {a}，均在 {v} 之中", "{f} 中的 {m} 不在 {v} 之中"),
+    "has_rule": ("{f}：{m}", "{f}：没有符合 {v} 的规则（共 {n} 条）"),
+    "pair": "{0} 属于 {1}",
+    "vacuous": "{f} 为空",
+})
 _WORDS = {"en": _EN, "zh": _ZH}
 _JOIN = {"en": "; ", "zh": "；"}
 _SHOWN = 120      # longest value shown in evidence
@@ -207,6 +228,8 @@ def _apply(op, name, actual, expected):
         return len(_sized(name, actual)) == 0, None
     if op == "not_empty":
         return len(_sized(name, actual)) > 0, None
+    if op in netmatch.OPERATORS:
+        return netmatch.OPERATORS[op][0](actual, expected)
     raise ValueError("unknown operator %r" % op)
 
 
@@ -242,13 +265,47 @@ def _leaf(condition, scope, lang):
         ref_known, expected, ref_reason = scope.resolve(expected["fact"])
         if not ref_known:
             return None, ref_reason
+    elif op in PATTERN_OPS:
+        expected, reason = _pattern(expected, scope)
+        if expected is None:
+            return None, reason
     result, members = _apply(op, shown, actual, expected)
     if result is None:
         return None, words["unparseable"].format(f=shown, a=_show(actual, lang))
+    if result and actual == [] and op in netmatch.OPERATORS:
+        return result, words["vacuous"].format(f=shown)
     template = words[op][0 if result else 1]
     return result, template.format(
-        f=shown, a=_show(actual, lang), v=_show(expected, lang),
-        m=_show(members, lang) if members is not None else "", r="")
+        f=shown, a=_show(actual, lang), v=_shown_value(op, expected, lang),
+        m=_shown_members(op, members, lang), n=len(actual) if isinstance(actual, list) else 1, r="")
+
+
+def _pattern(pattern, scope):
+    """A pattern with each {fact: NAME} entry read: (pattern, None), or (None, reason)."""
+    resolved = {}
+    for key, value in (pattern or {}).items():
+        if isinstance(value, dict) and "fact" in value:
+            known, value, reason = scope.resolve(value["fact"])
+            if not known:
+                return None, reason
+        resolved[key] = value
+    return resolved, None
+
+
+def _shown_value(op, expected, lang):
+    if op in PATTERN_OPS:
+        return netmatch.show_pattern(expected)
+    return _show(expected, lang)
+
+
+def _shown_members(op, members, lang):
+    if members is None:
+        return ""
+    if op == "has_rule":
+        return netmatch.show_rules(members)
+    words = _WORDS.get(lang, _EN)
+    shown = [words["pair"].format(*member) if isinstance(member, tuple) else member for member in members]
+    return _show(shown, lang)
 
 
 def _combine(parts, decisive, scope, lang):
@@ -292,4 +349,6 @@ def facts_read(condition):
     value = condition.get("value")
     if isinstance(value, dict) and "fact" in value:
         names.append(value["fact"])
+    elif isinstance(value, dict) and condition.get("op") in PATTERN_OPS:
+        names.extend(entry["fact"] for entry in value.values() if isinstance(entry, dict) and "fact" in entry)
     return names

@@ -33,6 +33,10 @@ def walk_tree(tree, facts, subject, lang="en", extra=None):
 def _walk(tree, scope, lang, path):
     nodes, verdicts = tree["nodes"], tree["verdicts"]
     current, why = tree["root"], ""
+    # subject.unread: the questions on the way that could not be answered (node id and
+    # reason), so that a verdict of "nothing blocks it" can say what it did not see.
+    # A node marked `optional` only refines the verdict: its unknown is not counted.
+    scope.extra["subject.unread"] = []
     for _ in range(len(nodes) + 1):
         if current in verdicts:
             return _verdict(current, verdicts[current], scope, lang, why)
@@ -40,6 +44,8 @@ def _walk(tree, scope, lang, path):
         if node is None:
             raise ValueError("tree %s: no node or verdict %r" % (tree.get("id"), current))
         result, why = evaluate(node["when"], scope, lang)
+        if result is None and not node.get("optional"):
+            scope.extra["subject.unread"] = scope.extra["subject.unread"] + ["%s (%s)" % (current, why)]
         answer = "unknown" if result is None else ("yes" if result else "no")
         evidence = why
         if result is not None and node.get("evidence"):

@@ -6,7 +6,8 @@
 Each walk is a pure function of a capture document and its facts: the subject facts
 (hostcheck/net/subjects.py) come from what the capture recorded — engine inspects,
 iptables-save, firewall-cmd, routes, and each container's own socket tables and
-resolv.conf read from the host — and the trees are data (rules/trees/net-*.yaml).
+resolv.conf read from the host. They are neutral; every question is asked of them in
+the trees (rules/trees/net-*.yaml) with the catalogue's operators.
 """
 
 from hostcheck.facts import Facts
@@ -19,17 +20,6 @@ parse_port_spec = subjects.parse_port_spec
 parse_destination = subjects.parse_destination
 
 
-# Answers a "nothing blocks it" verdict rests on: when one could not be read, the walk goes
-# on past it but ends in `incomplete` (skip), never in a silent pass.
-NEEDED = {
-    "net-egress": ("subject.dns_configured", "subject.dns_upstream_ok", "subject.masquerade",
-                   "subject.forward_ok", "subject.user_drops", "subject.firewalld_ok"),
-    "net-port": ("subject.host_port_taken", "subject.dnat", "sysctl.ip_forward", "subject.forward_ok",
-                 "subject.firewalld_ok"),
-    "net-reach": ("subject.firewalld_ok", "subject.dst_listening", "subject.masquerade", "subject.forward_ok"),
-}
-
-
 def _walk(tree_id, facts, subject, catalogue, lang):
     from hostcheck.judge import load_catalogue, walk_tree
     catalogue = catalogue or load_catalogue()
@@ -37,11 +27,7 @@ def _walk(tree_id, facts, subject, catalogue, lang):
     values.update(subject.values)
     unknown = dict(facts.unknown)
     unknown.update(subject.unknown)
-    values["subject.unread"] = ["%s (%s)" % (name[len("subject."):] if name.startswith("subject.") else name,
-                                             unknown[name])
-                                for name in NEEDED.get(tree_id, ()) if name in unknown and name not in values]
-    merged = Facts(values, unknown)
-    return walk_tree(catalogue.trees[tree_id], merged, subject.label, lang)
+    return walk_tree(catalogue.trees[tree_id], Facts(values, unknown), subject.label, lang)
 
 
 def walk_egress(capture, facts, container=None, catalogue=None, lang="en"):

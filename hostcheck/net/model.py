@@ -7,7 +7,7 @@ iptables-save, firewall-cmd, `ip -j addr/route`, each running container's socket
 (psutil, when the capture had it).
 """
 
-import ipaddress
+import shlex
 
 from hostcheck.parse import dns as dns_parse
 from hostcheck.parse import sockets as sockets_parse
@@ -15,9 +15,7 @@ from hostcheck.parse._source import CaptureView
 
 DEFAULT_BRIDGE = "bridge"
 DEFAULT_MTU = 1500          # Docker's bridge MTU unless daemon.json "mtu" or a network option says otherwise
-EMBEDDED_DNS = "127.0.0.11"  # Docker's resolver on user-defined networks
 TABLES = ("tcp", "tcp6", "udp", "udp6")
-LOOPBACK_NET = ipaddress.ip_network("127.0.0.0/8")
 
 
 def _dict(value):
@@ -178,80 +176,60 @@ class NetView(object):
 
     # ------------------------------------------------------------ iptables
     def chain_rules(self, table, chain):
-        return list(_dict(_dict(self.tables.get(table)).get(chain)).get("rules") or [])
+        """Parsed rules of one chain ([] when the chain is absent)."""
+        rules = _dict(_dict(self.tables.get(table)).get(chain)).get("rules") or []
+        return [parse_rule(chain, rule) for rule in rules if isinstance(rule, str)]
 
     def chain_policy(self, table, chain):
         return _dict(_dict(self.tables.get(table)).get(chain)).get("policy")
 
-    def dnat_rules(self):
-        """nat DOCKER DNAT rules: [{rule, proto, host_port, host_ip, to_ip, to_port}]."""
-        found = []
-        for rule in self.chain_rules("nat", "DOCKER"):
-            parsed = parse_dnat(rule)
-            if parsed:
-                found.append(parsed)
-        return found
+
+_FIELDS = {"-i": "in", "--in-interface": "in", "-o": "out", "--out-interface": "out",
+           "-p": "proto", "--protocol": "proto", "-s": "source", "--source": "source",
+           "-d": "destination", "--destination": "destination",
+           "--dport": "dport", "--destination-port": "dport", "--dports": "dport",
+           "-j": "target", "--jump": "target", "-g": "target", "--goto": "target",
+           "--to-destination": "to"}
 
 
-def parse_dnat(rule):
-    """One nat DOCKER rule (iptables-save text without "-A DOCKER") -> dict, None unless DNAT.
+def parse_rule(chain, text):
+    """One iptables-save rule (the text after "-A CHAIN") -> dict; a negated word keeps its "!".
 
-    >>> parse_dnat("! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80")["to_port"]
-    80
-    >>> parse_dnat("-d 127.0.0.1/32 ! -i docker0 -p udp -m udp --dport 53 -j DNAT --to-destination 172.17.0.3:53")["host_ip"]
-    '127.0.0.1'
+    {"chain", "rule": "-A CHAIN text", "in", "out", "proto", "source", "destination",
+    "dport", "target", "to", "to_ip", "to_port"}: the words as written, None when absent
+    (hostcheck/judge/netmatch.py matches them).
+
+    >>> rule = parse_rule("DOCKER", "! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80")
+    >>> rule["in"], rule["proto"], rule["dport"], rule["target"], rule["to_ip"], rule["to_port"]
+    ('!docker0', 'tcp', '8080', 'DNAT', '172.17.0.2', '80')
+    >>> parse_rule("DOCKER", "-p tcp --dport 8000:8100 -j DNAT --to-destination [fd00::2]:8000-8100")["to_ip"]
+    'fd00::2'
     """
-    words = rule.split()
-    if "DNAT" not in words:
-        return None
-    found = {"rule": "-A DOCKER " + rule, "proto": "tcp", "host_port": None, "host_ip": "",
-             "to_ip": None, "to_port": None}
-    for i, word in enumerate(words[:-1]):
-        following = words[i + 1]
-        if word == "-p":
-            found["proto"] = following
-        elif word == "--dport" and following.isdigit():
-            found["host_port"] = int(following)
-        elif word == "-d" and (i == 0 or words[i - 1] != "!"):
-            found["host_ip"] = following.split("/")[0]
-        elif word == "--to-destination":
-            host, _, port = following.rpartition(":")
-            if port.isdigit() and host:
-                found["to_ip"], found["to_port"] = host.strip("[]"), int(port)
-            else:
-                found["to_ip"] = following
-    return found
-
-
-def subnet_covers(subnets, candidates):
-    """The first candidate network (a MASQUERADE source) that contains one of `subnets`; None."""
-    for candidate in candidates or ():
-        try:
-            outer = ipaddress.ip_network(candidate, strict=False)
-        except ValueError:
-            continue
-        for subnet in subnets or ():
-            try:
-                inner = ipaddress.ip_network(subnet, strict=False)
-            except ValueError:
-                continue
-            if inner.version == outer.version and inner.subnet_of(outer):
-                return candidate
-    return None
-
-
-def ip_in(ip, subnets):
+    text = text if isinstance(text, str) else ""
     try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    for subnet in subnets or ():
-        try:
-            if address in ipaddress.ip_network(subnet, strict=False):
-                return subnet
-        except ValueError:
+        words = shlex.split(text)
+    except ValueError:          # an unbalanced quote in a --comment
+        words = text.split()
+    found = dict.fromkeys(("in", "out", "proto", "source", "destination", "dport", "target",
+                           "to", "to_ip", "to_port"))
+    found.update({"chain": chain, "rule": ("-A %s %s" % (chain, text)).strip()})
+    negate = False
+    for index, word in enumerate(words):
+        if word == "!":
+            negate = True
             continue
-    return None
+        field = _FIELDS.get(word)
+        if field and index + 1 < len(words) and found[field] is None:
+            found[field] = ("!" if negate else "") + words[index + 1]
+        negate = False
+    destination = found["to"]
+    if destination:
+        host, _, port = destination.rpartition(":")
+        if host and port and (host.endswith("]") or ":" not in host):
+            found["to_ip"], found["to_port"] = host.strip("[]"), port
+        else:
+            found["to_ip"] = destination.strip("[]")
+    return found
 
 
 def show_socket(sock):

@@ -1,18 +1,76 @@
-"""subject.* facts of the three network trees (rules/trees/net-*.yaml lists what each reads).
+"""subject.* facts of the three network trees: neutral facts about one container, port or
+path, read from the capture. rules/trees/net-*.yaml asks every question of them.
 
 A builder takes a NetView and what the user asked about and returns a Subject: known
 values, and for each unknown one the reason ("/proc/4242/net/tcp: not captured").
+Nothing here answers a tree's question; SUBJECT_FACTS says what each fact is.
 """
 
 import ipaddress
 
 from hostcheck.net import paths
-from hostcheck.net.model import DEFAULT_BRIDGE, EMBEDDED_DNS, ip_in, show_socket
-from hostcheck.parse import sockets as sockets_parse
+from hostcheck.net.model import DEFAULT_BRIDGE, show_socket
 
-# Docker's fallback when the host gives it no usable nameserver (libnetwork resolvconf).
-DOCKER_FALLBACK_DNS = ("8.8.8.8", "8.8.4.4", "2001:4860:4860::8888", "2001:4860:4860::8844")
-PROXY_KEYS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+# name -> (type, meaning, the host fact it is read from when it mirrors one). The third
+# field lets the catalogue contract test (tests/test_catalogue_contract.py) see that a tree
+# node and a rule reading the same thing use the same operator.
+SUBJECT_FACTS = {
+    "subject.ref": ("str", "the container (or port) the user named", None),
+    "subject.known": ("list[str]", "names of the host's containers", "docker.containers[].name"),
+    "subject.found": ("bool", "a container of that name or id prefix exists", "docker.containers[].name"),
+    "subject.name": ("str", "the container's name", "docker.containers[].name"),
+    "subject.id": ("str", "the container's short id", "docker.containers[].id"),
+    "subject.state": ("str", "the container's state: running, created, exited ...", "docker.containers[].state"),
+    "subject.error": ("str", "the engine's last error for the container, or none", "docker.containers[].error"),
+    "subject.network_mode": ("str", "bridge (the default), host, none, a network name, container:ID",
+                             "docker.containers[].network_mode"),
+    "subject.ip": ("str", "the container's address on its network", "docker.containers[].networks"),
+    "subject.network": ("str", "the network's name (a bridge network first)", "docker.networks[].name"),
+    "subject.bridge": ("str", "the network's Linux bridge", "docker.networks[].bridge"),
+    "subject.subnets": ("list[str]", "the network's subnets", "docker.networks[].subnets"),
+    "subject.internal": ("bool", "the network was created with --internal", "docker.networks[].internal"),
+    "subject.network_scope": ("str", "local, or swarm for an overlay", "docker.networks[].scope"),
+    "subject.icc": ("bool", "inter-container traffic enabled on the network", "docker.networks[].icc"),
+    "subject.forward_rules": ("list[dict]", "filter FORWARD and DOCKER-FORWARD rules, parsed", "iptables.tables"),
+    "subject.forward_policy": ("str", "filter FORWARD's policy (ACCEPT without a filter table)", "iptables.tables"),
+    "subject.docker_user_rules": ("list[dict]", "filter DOCKER-USER rules, parsed", "iptables.tables"),
+    "subject.dnat_rules": ("list[dict]", "nat DOCKER rules, parsed", "iptables.tables"),
+    "subject.bridge_zones": ("list[str]", "active firewalld zones holding the bridge",
+                             "firewalld.interface_zones[].zones"),
+    "subject.mtu": ("int", "the network's MTU", None),
+    "subject.mtu_source": ("str", "com.docker.network.driver.mtu | daemon.json mtu | default", None),
+    "subject.nameservers": ("list[str]", "nameservers of the container's resolv.conf", None),
+    "subject.dns_options": ("list[str]", "the container's --dns servers", "docker.containers[].dns"),
+    "subject.env_names": ("list[str]", "names of the container's environment variables", None),
+    "subject.dockerd_proxy": ("str", "the proxy dockerd uses (HTTPS_PROXY, else HTTP_PROXY), or none", "net.dockerd_proxy"),
+    "subject.spec": ("str", "net port: what was asked, PORT/proto or CONTAINER:PORT/proto", None),
+    "subject.proto": ("str", "net port: tcp or udp", None),
+    "subject.bindings": ("list[str]", "net port: published bindings of the port, HOST_IP:HOST_PORT->PORT/proto", None),
+    "subject.published_ports": ("list[str]", "net port: every binding the container publishes", None),
+    "subject.exposed_by": ("list[str]", "net port: containers that EXPOSE the port", None),
+    "subject.host_port": ("int", "net port: the host port", None),
+    "subject.host_ip": ("str", "net port: the host address the port is published on", None),
+    "subject.container_port": ("int", "net port: the container's port", None),
+    "subject.container_ip": ("str", "net port: the container's address", None),
+    "subject.host_port_owners": ("list[str]", "net port: names of the processes listening on the host port (psutil)", None),
+    "subject.host_port_holders": ("list[str]", "net port: those processes as NAME (pid N) ADDRESS; without psutil the sockets", None),
+    "subject.host_port_sockets": ("list[str]", "net port: the host's listening sockets on the port (/proc/net)", None),
+    "subject.listen_addresses": ("list[str]", "addresses the container listens on for the port", None),
+    "subject.port_sockets": ("list[str]", "the container's listening sockets on the port", None),
+    "subject.sockets": ("list[str]", "every listening socket of the container", None),
+    "subject.by_name": ("bool", "net reach: DST was given as a container name", None),
+    "subject.dst_ref": ("str", "net reach: DST as given", None),
+    "subject.port": ("int|str", "net reach: DST's port, or any", None),
+    "subject.src_networks": ("list[str]", "net reach: SRC's networks", "docker.containers[].networks"),
+    "subject.dst_networks": ("list[str]", "net reach: DST's networks", "docker.containers[].networks"),
+    "subject.shared_networks": ("list[str]", "net reach: networks both are on", "docker.containers[].networks"),
+    "subject.join_network": ("str", "net reach: DST's first user-defined network (hc-shared when none)", None),
+    "subject.dst_ip": ("str", "net reach: DST's address", None),
+    "subject.unread": ("list[str]", "questions on the way that could not be answered (set by the walk)", None),
+}
+# DST's container facts in net reach carry the same meaning with a dst_ prefix.
+for _name in ("found", "name", "id", "state", "error", "listen_addresses", "port_sockets", "sockets"):
+    SUBJECT_FACTS["subject.dst_" + _name] = SUBJECT_FACTS["subject." + _name]
 
 
 class Subject(object):
@@ -24,31 +82,20 @@ class Subject(object):
     def set(self, name, value):
         self.values["subject." + name] = value
 
-    def tri(self, name, answer_evidence):
-        """A yes/no/unknown answer and its evidence: subject.NAME and subject.NAME_evidence."""
-        answer, evidence = answer_evidence[0], answer_evidence[1]
-        if answer is None:
-            self.unknown["subject." + name] = evidence
-        else:
-            self.values["subject." + name] = answer
-        self.values["subject.%s_evidence" % name] = evidence
-
     def missing(self, name, reason):
         self.unknown["subject." + name] = reason
 
 
 # ---------------------------------------------------------------- shared parts
 
-def _container_basics(view, subject, container, prefix=""):
+def _container_basics(subject, container, prefix=""):
     subject.set(prefix + "found", container is not None)
     if container is None:
         return
     subject.set(prefix + "name", container.get("name") or container.get("id", "")[:12])
     subject.set(prefix + "id", (container.get("id") or "")[:12])
     subject.set(prefix + "state", container.get("state") or "unknown")
-    subject.set(prefix + "running", container.get("state") == "running")
-    error = container.get("error")
-    subject.set(prefix + "error", error or "none")
+    subject.set(prefix + "error", container.get("error") or "none")
 
 
 def _primary_network(view, container):
@@ -62,31 +109,20 @@ def _primary_network(view, container):
 
 def _network_mode(container):
     mode = container.get("network_mode") or "default"
-    if mode == "default":
-        mode = DEFAULT_BRIDGE
-    return mode
+    return DEFAULT_BRIDGE if mode == "default" else mode
 
 
-def _bridge_path(view, subject, network, direction="out"):
-    """Facts of the host path for a network's bridge: forwarding, NAT, FORWARD, firewalld."""
-    bridge = network.get("bridge") or ""
-    subject.set("bridge", bridge or "none")
-    subject.set("network", network.get("name") or "?")
-    subject.set("subnets", network.get("subnets") or [])
-    subject.set("internal", bool(network.get("internal")))
-    subject.tri("masquerade", paths.masquerade(view, network))
-    check = paths.forward_out if direction == "out" else paths.forward_in
-    subject.tri("forward_ok", check(view, bridge))
-    drops, evidence = paths.docker_user_drops(view)
-    if drops is None:
-        subject.missing("user_drops", evidence)
-    else:
-        subject.set("user_drops", drops)
-    subject.set("user_drops_evidence", evidence)
-    subject.tri("firewalld_ok", paths.firewalld_zone(view, bridge))
-    fits, evidence, mtu = paths.mtu_fits(view, network)
-    subject.tri("mtu_ok", (fits, evidence))
-    subject.set("mtu", mtu)
+def _listening(view, subject, container, port_number, proto, prefix=""):
+    """The container's listening sockets: all of them, those on the port, their addresses."""
+    sockets, reason = view.container_sockets(container)
+    if sockets is None:
+        for name in ("listen_addresses", "port_sockets", "sockets"):
+            subject.missing(prefix + name, reason)
+        return
+    on_port = [s for s in sockets if s["port"] == port_number and s["proto"].startswith(proto)]
+    subject.set(prefix + "sockets", [show_socket(s) for s in sockets])
+    subject.set(prefix + "port_sockets", [show_socket(s) for s in on_port])
+    subject.set(prefix + "listen_addresses", [s["ip"] for s in on_port])
 
 
 # ---------------------------------------------------------------- net egress
@@ -95,72 +131,32 @@ def egress(view, ref):
     """Subject facts of net-egress for the container `ref` (a name or id)."""
     subject = Subject(ref)
     subject.set("ref", ref)
-    subject.set("known", ", ".join(view.container_names()) or "none")
+    subject.set("known", view.container_names())
     container = view.find_container(ref)
-    _container_basics(view, subject, container)
+    _container_basics(subject, container)
     if container is None:
         return subject
     mode = _network_mode(container)
     subject.set("network_mode", mode)
-    subject.set("host_network", mode == "host")
-    subject.set("networked", mode != "none")
     endpoint, network = _primary_network(view, container)
-    if mode in ("host", "none") or network is None:
-        if mode not in ("host", "none"):
-            subject.missing("internal", "network %s of container %s is not in the engine's list" % (mode, subject.label))
+    if network is None:
+        subject.missing("internal", "network %s of container %s is not in the engine's list" % (mode, subject.label))
         return subject
     subject.set("ip", (endpoint or {}).get("ip") or "?")
-    _bridge_path(view, subject, network)
-    _dns(view, subject, container, network)
-    _proxy(view, subject, container)
-    return subject
-
-
-def _dns(view, subject, container, network):
+    paths.bridge_facts(view, subject, network)
     servers, reason = view.container_nameservers(container)
     if servers is None:
-        subject.missing("dns_configured", reason)
-        subject.missing("dns_upstream_ok", reason)
-        subject.set("nameservers", "?")
-        return
-    subject.set("nameservers", servers or ["none"])
-    embedded = EMBEDDED_DNS in servers
-    usable = [s for s in servers if s == EMBEDDED_DNS or not sockets_parse.is_loopback(s)]
-    subject.set("dns_configured", bool(usable))
-    subject.set("dns_configured_evidence", "resolv.conf of %s: nameserver %s"
-                % (subject.label, ", ".join(servers) or "none"))
-    explicit = container.get("dns") or []
-    daemon_dns = (view.facts.get("docker.daemon_json") or {}).get("dns")
-    if explicit:
-        subject.tri("dns_upstream_ok", (True, "--dns %s" % ", ".join(explicit)))
-    elif daemon_dns:
-        subject.tri("dns_upstream_ok", (True, 'daemon.json "dns": %s' % ", ".join(map(str, daemon_dns))))
-    elif not view.facts.known("dns.upstream_nameservers"):
-        subject.tri("dns_upstream_ok", (None, view.facts.reason("dns.upstream_nameservers")))
+        subject.missing("nameservers", reason)
     else:
-        upstream = view.facts.get("dns.upstream_nameservers") or []
-        fallback = [s for s in servers if s in DOCKER_FALLBACK_DNS and s not in upstream]
-        if upstream and not fallback:
-            via = "Docker's embedded DNS %s forwards to" % EMBEDDED_DNS if embedded else "copied from the host:"
-            subject.tri("dns_upstream_ok", (True, "%s %s" % (via, ", ".join(upstream))))
-        else:
-            host = ", ".join(view.facts.get("dns.nameservers") or []) or "none"
-            subject.tri("dns_upstream_ok", (False, "the host's resolv.conf gives Docker no usable nameserver "
-                                            "(host: %s), so containers fall back to 8.8.8.8 / 8.8.4.4" % host))
-
-
-def _proxy(view, subject, container):
-    proxy = view.facts.get("net.dockerd_proxy") or {}
-    host_proxy = proxy.get("https") or proxy.get("http")
-    keys = view.env_keys(container)
-    has = [k for k in keys if k in PROXY_KEYS]
-    if host_proxy and not has:
-        subject.tri("proxy_ok", (False, "dockerd uses a proxy (%s) but %s has no HTTP(S)_PROXY in its environment"
-                                 % (host_proxy, subject.label)))
-    elif has:
-        subject.tri("proxy_ok", (True, "%s sets %s" % (subject.label, ", ".join(has))))
+        subject.set("nameservers", servers)
+    subject.set("dns_options", list(container.get("dns") or []))
+    subject.set("env_names", view.env_keys(container))
+    proxy = view.facts.get("net.dockerd_proxy")
+    if proxy is None:
+        subject.missing("dockerd_proxy", view.facts.reason("net.dockerd_proxy"))
     else:
-        subject.tri("proxy_ok", (True, "no proxy configured for dockerd or the container"))
+        subject.set("dockerd_proxy", proxy.get("https") or proxy.get("http") or "none")
+    return subject
 
 
 # ---------------------------------------------------------------- net port
@@ -204,29 +200,43 @@ def parse_port_spec(text):
     return PortSpec(container or None, number, proto)
 
 
-def _port_owner(view, host_port, proto):
-    """(taken_by_other, evidence, owners) for a host port, from psutil listeners or /proc/net."""
+def _show_binding(binding):
+    return "%s:%d->%d/%s" % (binding["host_ip"] or "0.0.0.0", binding["host_port"], binding["private"],
+                             binding["proto"])
+
+
+def _find_binding(view, spec, container):
+    """(container, binding) publishing the spec: by the container's port, or by the host port."""
+    candidates = [container] if spec.container else view.containers
+    for candidate in candidates:
+        for binding in view.port_bindings(candidate):
+            port = binding["private"] if spec.container else binding["host_port"]
+            if port == spec.port and binding["proto"] == spec.proto:
+                return candidate, binding
+    return container, None
+
+
+def _host_port(view, subject, host_port, proto):
+    """Who listens on the host port: psutil's owners, and the host's own socket tables."""
+    sockets = view.host_sockets()
+    if sockets is None:
+        subject.missing("host_port_sockets", "/proc/net/%s: not captured" % proto)
+    else:
+        sockets = [show_socket(s) for s in sockets if s["port"] == host_port and s["proto"].startswith(proto)]
+        subject.set("host_port_sockets", sockets)
     listeners = view.listeners()
-    family = proto  # tcp / udp; listeners say tcp, tcp6 ...
-    if listeners is not None:
-        holding = [l for l in listeners if l.get("port") == host_port and str(l.get("proto", "")).startswith(family)]
-        others = [l for l in holding if l.get("name") != "docker-proxy"]
-        shown = ["%s (pid %s) on %s" % (l.get("name") or "?", l.get("pid") or "?",
-                                        show_socket({"ip": l.get("ip", "?"), "port": host_port, "proto": l.get("proto")}))
-                 for l in holding]
-        if others:
-            return True, "host port %d/%s is held by %s" % (host_port, proto, ", ".join(shown)), holding
-        if holding:
-            return False, "host port %d/%s is held by %s" % (host_port, proto, ", ".join(shown)), holding
-        return False, "nothing listens on host port %d/%s" % (host_port, proto), holding
-    host = view.host_sockets()
-    if host is None:
-        return None, view.listeners_reason(), None
-    holding = [s for s in host if s["port"] == host_port and s["proto"].startswith(family)]
-    if holding:
-        return None, ("host port %d/%s is listened on (%s); %s"
-                      % (host_port, proto, ", ".join(show_socket(s) for s in holding), view.listeners_reason())), None
-    return False, "nothing listens on host port %d/%s (/proc/net/%s)" % (host_port, proto, proto), []
+    if listeners is None:
+        subject.missing("host_port_owners", view.listeners_reason())
+        if sockets is None:
+            subject.missing("host_port_holders", view.listeners_reason())
+        else:
+            subject.set("host_port_holders", sockets)      # the sockets, their owners unknown
+        return
+    holding = [l for l in listeners if l.get("port") == host_port and str(l.get("proto", "")).startswith(proto)]
+    subject.set("host_port_owners", [l.get("name") or "?" for l in holding])
+    subject.set("host_port_holders", ["%s (pid %s) %s" % (
+        l.get("name") or "?", l.get("pid") or "?",
+        show_socket({"ip": l.get("ip", "?"), "port": host_port, "proto": l.get("proto")})) for l in holding])
 
 
 def port(view, spec):
@@ -234,116 +244,45 @@ def port(view, spec):
     subject = Subject(str(spec))
     subject.set("spec", str(spec))
     subject.set("proto", spec.proto)
-    subject.set("by_container", spec.container is not None)
-    subject.set("known", ", ".join(view.container_names()) or "none")
-    container, binding, exposer = None, None, None
-    if spec.container:
-        subject.set("ref", spec.container)
-        container = view.find_container(spec.container)
-        if container is not None:
-            for candidate in view.port_bindings(container):
-                if candidate["private"] == spec.port and candidate["proto"] == spec.proto:
-                    binding = candidate
-                    break
-            if binding is None and (spec.port, spec.proto) in view.exposed_ports(container):
-                exposer = container
-    else:
-        subject.set("ref", "host port %d/%s" % (spec.port, spec.proto))
-        for candidate_container in view.containers:
-            for candidate in view.port_bindings(candidate_container):
-                if candidate["host_port"] == spec.port and candidate["proto"] == spec.proto:
-                    container, binding = candidate_container, candidate
-                    break
-            if container is not None:
-                break
-        if container is None:
-            for candidate_container in view.containers:
-                if (spec.port, spec.proto) in view.exposed_ports(candidate_container):
-                    exposer = candidate_container
-                    break
-    subject.set("found", container is not None or exposer is not None or spec.container is None)
-    subject.set("published", binding is not None)
-    subject.set("exposed_by", exposer.get("name") if exposer else "none")
-    if spec.container and container is None:
-        subject.set("found", False)
+    subject.set("known", view.container_names())
+    subject.set("ref", spec.container or "host port %d/%s" % (spec.port, spec.proto))
+    named = view.find_container(spec.container) if spec.container else None
+    subject.set("found", named is not None or spec.container is None)
+    if spec.container and named is None:
         return subject
+    container, binding = _find_binding(view, spec, named)
+    exposers = [c for c in ([named] if spec.container else view.containers)
+                if (spec.port, spec.proto) in view.exposed_ports(c)]
+    subject.set("exposed_by", [c.get("name") for c in exposers])
+    subject.set("bindings", [_show_binding(binding)] if binding else [])
+    if container is not None:
+        subject.set("published_ports", [_show_binding(b) for b in view.port_bindings(container)])
     if binding is None:
+        # Nothing publishes it: the facts of the container asked about, or of one that EXPOSEs it.
+        shown = container or (exposers[0] if exposers else None)
+        if shown is not None:
+            _container_basics(subject, shown)
         subject.set("container_port", spec.port)
-        if spec.container:
-            bound = ", ".join("%d->%d/%s" % (b["host_port"], b["private"], b["proto"])
-                              for b in view.port_bindings(container)) or "none"
-            subject.set("published_evidence", "%s does not publish %d/%s (its published ports: %s)"
-                        % (container.get("name"), spec.port, spec.proto, bound))
-        else:
-            subject.set("published_evidence", "no container publishes host port %d/%s" % (spec.port, spec.proto))
-        if exposer is not None:
-            _container_basics(view, subject, exposer)
         if spec.container is None:
-            taken, evidence, _ = _port_owner(view, spec.port, spec.proto)
             subject.set("host_port", spec.port)
-            subject.set("host_port_evidence", evidence)
+            _host_port(view, subject, spec.port, spec.proto)
         return subject
-    _container_basics(view, subject, container)
-    host_port, container_port = binding["host_port"], binding["private"]
-    subject.set("host_port", host_port)
-    subject.set("container_port", container_port)
+    _container_basics(subject, container)
+    subject.set("host_port", binding["host_port"])
+    subject.set("container_port", binding["private"])
     subject.set("host_ip", binding["host_ip"] or "0.0.0.0")
-    subject.set("published_evidence", "%s publishes %s:%d -> %d/%s" % (
-        subject.values["subject.name"], binding["host_ip"] or "0.0.0.0", host_port, container_port, spec.proto))
-    # Held by someone else? While the container runs, docker-proxy holding it is expected.
-    taken, evidence, holding = _port_owner(view, host_port, spec.proto)
-    if taken is None and container.get("state") != "running" and "host port" in evidence:
-        taken = True  # something listens there, and it cannot be this container's proxy
-    subject.tri("host_port_taken", (taken, evidence))
-    if holding is not None:
-        subject.tri("proxy_listening", (any(l.get("name") == "docker-proxy" for l in holding), evidence))
-    else:
-        subject.tri("proxy_listening", (None, evidence))
-    if container.get("state") != "running":
-        return subject
-    _listening(view, subject, container, container_port, spec.proto)
+    _host_port(view, subject, binding["host_port"], spec.proto)
+    _listening(view, subject, container, binding["private"], spec.proto)
     endpoint, network = _primary_network(view, container)
-    ip = (endpoint or {}).get("ip")
-    subject.set("container_ip", ip or "?")
-    dnat = [rule for rule in view.dnat_rules()
-            if rule["host_port"] == host_port and rule["proto"] == spec.proto
-            and (not ip or rule["to_ip"] == ip) and rule["to_port"] == container_port]
-    if not view.facts.known("iptables.tables"):
-        subject.tri("dnat", (None, view.facts.reason("iptables.tables")))
-    elif dnat:
-        subject.tri("dnat", (True, "nat DOCKER: %s" % dnat[0]["rule"]))
+    if (endpoint or {}).get("ip"):
+        subject.set("container_ip", endpoint["ip"])
     else:
-        subject.tri("dnat", (False, "nat DOCKER has no DNAT rule for %d/%s -> %s:%d" % (
-            host_port, spec.proto, ip or "?", container_port)))
+        subject.missing("container_ip", "container %s has no address on a network" % subject.values["subject.name"])
     if network is not None:
-        _bridge_path(view, subject, network, direction="in")
-    return subject
-
-
-def _listening(view, subject, container, port_number, proto, prefix=""):
-    sockets, reason = view.container_sockets(container)
-    if sockets is None:
-        subject.missing(prefix + "listening", reason)
-        subject.missing(prefix + "loopback_only", reason)
-        subject.set(prefix + "sockets", "?")
-        return
-    on_port = [s for s in sockets if s["port"] == port_number and s["proto"].startswith(proto)]
-    reachable = [s for s in on_port if not sockets_parse.is_loopback(s["ip"])]
-    name = container.get("name")
-    shown = ", ".join(show_socket(s) for s in on_port)
-    subject.set(prefix + "sockets", [show_socket(s) for s in sockets] or ["none"])
-    if reachable:
-        subject.tri(prefix + "listening", (True, "in %s's network namespace: %s" % (name, shown)))
-        subject.set(prefix + "loopback_only", False)
-    elif on_port:
-        subject.tri(prefix + "listening", (False, "in %s's network namespace only %s: loopback, "
-                                           "unreachable through the published port" % (name, shown)))
-        subject.set(prefix + "loopback_only", True)
+        paths.bridge_facts(view, subject, network)
     else:
-        listed = ", ".join(show_socket(s) for s in sockets) or "none"
-        subject.tri(prefix + "listening", (False, "nothing in %s listens on %d/%s (its listening sockets: %s)"
-                                           % (name, port_number, proto, listed)))
-        subject.set(prefix + "loopback_only", False)
+        paths.iptables_facts(view, subject)
+    return subject
 
 
 # ---------------------------------------------------------------- net reach
@@ -389,68 +328,41 @@ def parse_destination(text):
 def reach(view, src_ref, destination):
     """Subject facts of net-reach for SRC and a parsed destination."""
     kind, target, port_number = destination
-    label = "%s -> %s%s" % (src_ref, target, ":%d" % port_number if port_number else "")
-    subject = Subject(label)
+    subject = Subject("%s -> %s%s" % (src_ref, target, ":%d" % port_number if port_number else ""))
     subject.set("ref", src_ref)
     subject.set("dst_ref", target)
-    subject.set("known", ", ".join(view.container_names()) or "none")
-    src = view.find_container(src_ref)
-    _container_basics(view, subject, src)
-    dst = None
-    if kind == "container":
-        dst = view.find_container(target)
-    else:
-        dst = view.container_by_ip(target)
+    subject.set("known", view.container_names())
     subject.set("by_name", kind == "container")
-    subject.set("dst_is_container", dst is not None or kind == "container")
     subject.set("port", port_number or "any")
-    _container_basics(view, subject, dst, prefix="dst_")
-    if src is None or src.get("state") != "running":
+    src = view.find_container(src_ref)
+    dst = view.find_container(target) if kind == "container" else view.container_by_ip(target)
+    _container_basics(subject, src)
+    _container_basics(subject, dst, prefix="dst_")
+    if src is None:
         return subject
     src_pairs = view.container_networks(src)
-    subject.set("src_networks", [e.get("name") for e, _ in src_pairs] or ["none"])
-    if dst is not None:
-        dst_pairs = view.container_networks(dst)
-        subject.set("dst_networks", [e.get("name") for e, _ in dst_pairs] or ["none"])
-        src_ids = dict((e.get("network_id"), (e, n)) for e, n in src_pairs if e.get("network_id"))
-        shared = [(src_ids[e.get("network_id")], (e, n)) for e, n in dst_pairs if e.get("network_id") in src_ids]
-        subject.set("same_network", bool(shared))
-        subject.set("shared_networks", [pair[1][0].get("name") for pair in shared] or ["none"])
-        _pick_target_network(subject, dst_pairs, src)
-        if not shared:
-            return subject
-        user_defined = [pair for pair in shared if pair[1][0].get("name") != DEFAULT_BRIDGE]
-        subject.set("names_resolve", bool(user_defined) or kind == "address")
-        chosen = (user_defined or shared)[0][1]
-        endpoint, network = chosen
+    subject.set("src_networks", [e.get("name") for e, _ in src_pairs])
+    if dst is None:
+        # An address that is no container's: the path out of SRC's network.
+        subject.set("dst_ip", target)
+        endpoint, network = _primary_network(view, src)
+        if network is not None:
+            paths.bridge_facts(view, subject, network)
+        return subject
+    dst_pairs = view.container_networks(dst)
+    subject.set("dst_networks", [e.get("name") for e, _ in dst_pairs])
+    src_names = set(e.get("name") for e, _ in src_pairs)
+    shared = [(e, n) for e, n in dst_pairs if e.get("name") in src_names]
+    subject.set("shared_networks", [e.get("name") for e, _ in shared])
+    user_defined = [e.get("name") for e, _ in dst_pairs if e.get("name") and e.get("name") != DEFAULT_BRIDGE]
+    subject.set("join_network", user_defined[0] if user_defined else "hc-shared")
+    # The network they would talk over: a shared user-defined one first (names resolve there).
+    chosen = [pair for pair in shared if pair[0].get("name") != DEFAULT_BRIDGE] or shared
+    if chosen:
+        endpoint, network = chosen[0]
         subject.set("dst_ip", endpoint.get("ip") or "?")
-        if network is None:
-            return subject
-        subject.set("network", network.get("name"))
-        subject.set("bridge", network.get("bridge") or "none")
-        subject.set("icc", network.get("icc") is not False)
-        subject.tri("firewalld_ok", paths.firewalld_zone(view, network.get("bridge") or ""))
-        subject.set("swarm_scope", network.get("scope") == "swarm")
-        if port_number:
-            if dst.get("state") == "running":
-                _listening(view, subject, dst, port_number, "tcp", prefix="dst_")
-        else:
-            subject.set("dst_listening", True)
-            subject.set("dst_listening_evidence", "no port given")
-        return subject
-    # An address that is no container's: the egress path of SRC's network.
-    subject.set("dst_ip", target)
-    endpoint, network = _primary_network(view, src)
-    if network is None:
-        return subject
-    _bridge_path(view, subject, network)
-    all_subnets = [s for n in view.networks for s in (n.get("subnets") or [])]
-    subject.set("dst_docker_subnet", ip_in(target, all_subnets) or "none")
+        if network is not None:
+            subject.set("icc", network.get("icc") is not False)
+            paths.bridge_facts(view, subject, network)
+    _listening(view, subject, dst, port_number or 0, "tcp", prefix="dst_")
     return subject
-
-
-def _pick_target_network(subject, dst_pairs, src):
-    """The network to join SRC to when they share none: DST's first user-defined network."""
-    names = [e.get("name") for e, _ in dst_pairs if e.get("name") and e.get("name") != DEFAULT_BRIDGE]
-    subject.set("join_network", names[0] if names else "hc-shared")
-    subject.set("join_needs_create", not names)

@@ -1,5 +1,5 @@
 """Host-level network facts derived from other facts: subnet overlaps, egress MTU,
-dockerd's proxy, firewalld zone conflicts. Pure functions; no captured text of their own
+dockerd's proxy, the firewalld zones of each interface. Pure functions; no captured text of their own
 except the engine's /info proxy fields.
 
 Sample output::
@@ -19,7 +19,7 @@ import ipaddress
 
 DEFAULT_MTU = 1500
 FACT_PREFIXES = ("net.subnet_overlaps", "net.egress_", "net.docker_mtu", "net.dockerd_proxy",
-                 "firewalld.zone_conflicts")
+                 "firewalld.interface_zones")
 
 
 def _net(text):
@@ -103,23 +103,21 @@ def dockerd_proxy(info):
             "no": info.get("NoProxy") or ""}
 
 
-def zone_conflicts(zones, docker_bridges):
-    """Interfaces in two active zones, and Docker bridges in a zone other than docker/trusted.
+def interface_zones(zones, docker_bridges):
+    """Each interface an active firewalld zone holds: the zones holding it, how many, and
+    whether it is one of Docker's bridges (rules/72-network-host.yaml and the net trees ask
+    their questions of this list).
 
-    >>> zone_conflicts({"public": {"interfaces": ["eth0", "docker0"]}, "docker": {"interfaces": ["br-1"]}}, {"docker0", "br-1"})
-    [{'interface': 'docker0', 'zones': ['public'], 'kind': 'docker-bridge-elsewhere'}]
+    >>> interface_zones({"public": {"interfaces": ["eth0", "docker0"]}, "docker": {"interfaces": ["br-1"]}}, {"docker0", "br-1"})
+    [{'interface': 'br-1', 'zones': ['docker'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'docker0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'eth0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': False}]
     """
     holders = {}
     for name, zone in sorted((zones or {}).items()):
         for interface in (zone or {}).get("interfaces") or ():
             holders.setdefault(interface, []).append(name)
-    found = []
-    for interface, names in sorted(holders.items()):
-        if len(names) > 1:
-            found.append({"interface": interface, "zones": names, "kind": "two-zones"})
-        elif interface in docker_bridges and names[0] not in ("docker", "trusted") and "docker" in (zones or {}):
-            found.append({"interface": interface, "zones": names, "kind": "docker-bridge-elsewhere"})
-    return found
+    return [{"interface": interface, "zones": names, "zone_count": len(names),
+             "docker_bridge": interface in docker_bridges}
+            for interface, names in sorted(holders.items())]
 
 
 def build(view, facts, state, responses):
@@ -161,6 +159,6 @@ def build(view, facts, state, responses):
         facts.missing("net.dockerd_proxy", reason)
     zones = facts.get("firewalld.zones")
     if zones is None:
-        facts.missing("firewalld.zone_conflicts", facts.reason("firewalld.zones"))
+        facts.missing("firewalld.interface_zones", facts.reason("firewalld.zones"))
     else:
-        facts.set("firewalld.zone_conflicts", zone_conflicts(zones, docker_interfaces(networks)))
+        facts.set("firewalld.interface_zones", interface_zones(zones, docker_interfaces(networks)))
