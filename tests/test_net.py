@@ -200,6 +200,48 @@ def test_flushed_forward_chain_blocks_egress_and_published_ports(scenarios):
     assert verdict(walk_reach(flushed, facts, "hc-net-a", "10.231.250.2:80")) == ("forward-blocked", "fail")
 
 
+# docker-ce 28's filter table for docker0 (iptables -S as public reports show it; moby#49518).
+DOCKER28_FILTER = """*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-BRIDGE - [0:0]
+:DOCKER-CT - [0:0]
+:DOCKER-FORWARD - [0:0]
+:DOCKER-INTERNAL - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-FORWARD
+-A DOCKER -d 172.17.0.3/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 8080 -j ACCEPT
+-A DOCKER ! -i docker0 -o docker0 -j DROP
+-A DOCKER-BRIDGE -o docker0 -j DOCKER
+-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A DOCKER-FORWARD -j DOCKER-CT
+-A DOCKER-FORWARD -j DOCKER-INTERNAL
+-A DOCKER-FORWARD -j DOCKER-BRIDGE
+-A DOCKER-FORWARD -i docker0 -j ACCEPT
+COMMIT
+"""
+
+
+def test_docker28_chains_let_traffic_through(scenarios):
+    """From Docker 28.0.1 the -o BRIDGE rules live in DOCKER-CT and DOCKER-BRIDGE: a published
+    port and egress on docker0 are open under FORWARD policy DROP."""
+    capture, _ = scenarios
+    layout = json.loads(json.dumps(capture))
+    save = layout["commands"]["iptables-save"]
+    save["stdout"] = DOCKER28_FILTER + save["stdout"][save["stdout"].index("*nat"):]
+    facts = build_facts(layout)
+    tree = walk_port(layout, facts, "hc-net-web:8080")[0]
+    assert verdict([tree]) == ("open", "pass"), tree["path"]
+    forward_in = [s for s in tree["path"] if s["node"] == "forward-in"][0]
+    assert "-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" in forward_in["evidence"]
+    egress = walk_egress(layout, facts, "hc-net-web")[0]
+    forward = [s for s in egress["path"] if s["node"] == "forward"][0]
+    assert forward["answer"] == "yes" and "-A DOCKER-FORWARD -i docker0 -j ACCEPT" in forward["evidence"]
+
+
 def test_wider_masquerade_source_covers_a_user_network(scenarios):
     """Issue 10: -s 172.16.0.0/12 ! -o BRIDGE -j MASQUERADE instead of Docker's own rule for a
     network inside it. The rule and the trees ask the same question of the same facts."""

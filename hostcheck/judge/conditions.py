@@ -24,6 +24,21 @@ OPS = VALUE_OPS | PLAIN_OPS
 LIST_VALUE_OPS = frozenset(["in", "not_in", "contains_all", "contains_any", "all_in"])
 # Operators whose value is a pattern mapping (each entry a literal or {fact: NAME}).
 PATTERN_OPS = frozenset(["has_rule"])
+# The kind of comparison each operator makes. A fact is compared one way only across the
+# catalogue (tests/test_catalogue_contract.py), so a rule and a tree node asking the same
+# question cannot disagree: subnets by CIDR, not one by CIDR and one as strings. `pattern`
+# (a regular expression about a value's spelling), `presence` and `size` may sit beside any.
+FAMILIES = dict(
+    [(op, "equality") for op in ("eq", "ne", "in", "not_in")]
+    + [(op, "number") for op in ("lt", "le", "gt", "ge")]
+    # Three orders of version strings: a fact compared in two of them could get two answers.
+    + [("%s_%s" % (scheme, cmp), scheme) for scheme in ("version", "deb_version", "rpm_version")
+       for cmp in ("lt", "le", "gt", "ge", "eq")]
+    + [(op, "membership") for op in ("contains", "not_contains", "contains_all", "contains_any")]
+    + [("matches", "pattern"), ("true", "boolean"), ("false", "boolean"), ("exists", "presence"),
+       ("absent", "presence"), ("empty", "size"), ("not_empty", "size")]
+    + [(op, family) for op, (_, family) in netmatch.OPERATORS.items()])
+FREE_FAMILIES = frozenset(["pattern", "presence", "size"])
 
 # (explanation when true, explanation when false); {f} fact, {a} its value,
 # {v} the rule's value, {m} the members found or missing, {r} the unknown reason.

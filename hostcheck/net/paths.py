@@ -9,8 +9,10 @@ catalogue's operators (has_rule, any_within, contains_any, ge ...).
 from hostcheck.net.model import DEFAULT_MTU
 
 # The filter chains whose rules decide a bridge's forwarded traffic: FORWARD, and from
-# Docker 28.0.1 the DOCKER-FORWARD chain FORWARD jumps to (moby#49518).
-FORWARD_CHAINS = ("FORWARD", "DOCKER-FORWARD")
+# Docker 28.0.1 the chains it jumps to (moby#49518): DOCKER-FORWARD holds "-i BRIDGE -j
+# ACCEPT", DOCKER-CT "-o BRIDGE ... RELATED,ESTABLISHED -j ACCEPT", DOCKER-BRIDGE "-o BRIDGE
+# -j DOCKER" (moby integration/network/bridge/iptablesdoc/generated/new-daemon.md).
+FORWARD_CHAINS = ("FORWARD", "DOCKER-FORWARD", "DOCKER-CT", "DOCKER-BRIDGE")
 
 
 def iptables_facts(view, subject):
