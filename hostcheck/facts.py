@@ -134,7 +134,7 @@ FACTS = {
     "net.egress_mtu": ("int", "MTU of net.egress_interface"),
     "net.docker_mtu": ("int", "MTU Docker gives bridge networks: daemon.json mtu, else 1500"),
     "net.dockerd_proxy": ("dict", "dockerd's proxy environment from /info: {http, https, no} (empty strings when unset)"),
-    "firewalld.interface_zones": ("list[dict]", "{interface, zones, zone_count, docker_bridge}: each interface an active firewalld zone holds, the zones holding it, and whether it is one of Docker's bridges (docker0 and every network's bridge)"),
+    "firewalld.interface_zones": ("list[dict]", "{interface, zones, zone_count, docker_bridge}: each interface an active firewalld zone holds and each of Docker's bridges (docker0 and every network's bridge), with the zones holding it (none: zones [])"),
     "dns.nameservers": ("list[str]", "nameservers in /etc/resolv.conf"),
     "dns.stub_resolver": ("bool", "/etc/resolv.conf lists only 127.0.0.53 (systemd-resolved stub)"),
     "dns.upstream_nameservers": ("list[str]", "nameservers Docker will give containers (resolved's upstream file when the stub is in use)"),

@@ -104,14 +104,14 @@ def dockerd_proxy(info):
 
 
 def interface_zones(zones, docker_bridges):
-    """Each interface an active firewalld zone holds: the zones holding it, how many, and
-    whether it is one of Docker's bridges (rules/72-network-host.yaml and the net trees ask
-    their questions of this list).
+    """Each interface an active firewalld zone holds, and each of Docker's bridges: the zones
+    holding it (none for a bridge no zone holds), how many, and whether it is Docker's
+    (rules/72-network-host.yaml and the net trees ask their questions of this list).
 
-    >>> interface_zones({"public": {"interfaces": ["eth0", "docker0"]}, "docker": {"interfaces": ["br-1"]}}, {"docker0", "br-1"})
-    [{'interface': 'br-1', 'zones': ['docker'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'docker0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'eth0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': False}]
+    >>> interface_zones({"public": {"interfaces": ["eth0", "docker0"]}, "docker": {"interfaces": ["br-1"]}}, {"docker0", "br-1", "br-2"})
+    [{'interface': 'br-1', 'zones': ['docker'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'br-2', 'zones': [], 'zone_count': 0, 'docker_bridge': True}, {'interface': 'docker0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': True}, {'interface': 'eth0', 'zones': ['public'], 'zone_count': 1, 'docker_bridge': False}]
     """
-    holders = {}
+    holders = dict((bridge, []) for bridge in docker_bridges)
     for name, zone in sorted((zones or {}).items()):
         for interface in (zone or {}).get("interfaces") or ():
             holders.setdefault(interface, []).append(name)
