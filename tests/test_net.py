@@ -128,7 +128,7 @@ def test_rule_parsing():
     (("reach", "hc-net-i", "10.231.250.2:80"), ("internal-network", "fail"), "addr-internal=yes"),
     (("reach", "hc-net-a", "nosuch"), ("no-such-destination", "fail"), "dst-found=no"),
     (("egress", "hc-net-i"), ("internal-network", "fail"), "internal=yes"),
-    (("egress", "nosuch"), ("no-such-container", "fail"), "container-found=no"),
+    (("egress", "nosuch"), ("no-such-container", "fail"), "one-container=yes"),
 ])
 def test_scenarios_from_capture(scenarios, args, expected, path_end):
     capture, facts = scenarios

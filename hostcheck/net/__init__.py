@@ -31,28 +31,15 @@ def _walk(tree_id, facts, subject, catalogue, lang):
 
 
 def walk_egress(capture, facts, container=None, catalogue=None, lang="en"):
-    """net-egress for one container, or for every running container when `container` is None."""
+    """net-egress for one container, or for every running container when `container` is None
+    (with none running, one walk for "(all)": the tree says why there is nothing to judge)."""
     view = NetView(capture, facts)
     if container is not None:
         return [_walk("net-egress", facts, subjects.egress(view, container), catalogue, lang)]
-    running = [c for c in view.containers if c.get("state") == "running"]
+    running = [c.get("name") or c["id"] for c in view.containers if c.get("state") == "running"]
     if not view.engine_running or not running:
-        return [_no_containers(view, facts, catalogue, lang)]
-    return [_walk("net-egress", facts, subjects.egress(view, c.get("name") or c["id"]), catalogue, lang)
-            for c in running]
-
-
-def _no_containers(view, facts, catalogue, lang):
-    subject = subjects.Subject("(all)")
-    subject.set("ref", "(all)")
-    if not view.engine_running:
-        return _walk("net-egress", facts, subject, catalogue, lang)
-    from hostcheck.judge import load_catalogue
-    from hostcheck.judge.text import pick
-    verdict = (catalogue or load_catalogue()).trees["net-egress"]["verdicts"]["no-containers"]
-    return {"tree": "net-egress", "subject": "(all)", "path": [],
-            "verdict": {"id": "no-containers", "status": verdict["status"],
-                        "text": pick(verdict["text"], lang), "remediation": None}}
+        return [_walk("net-egress", facts, subjects.egress(view, subjects.EVERY_CONTAINER), catalogue, lang)]
+    return [_walk("net-egress", facts, subjects.egress(view, ref), catalogue, lang) for ref in running]
 
 
 def walk_port(capture, facts, spec, catalogue=None, lang="en"):

@@ -15,7 +15,7 @@ from hostcheck.net.model import DEFAULT_BRIDGE, show_socket
 # field lets the catalogue contract test (tests/test_catalogue_contract.py) see that a tree
 # node and a rule reading the same thing use the same operator.
 SUBJECT_FACTS = {
-    "subject.ref": ("str", "the container (or port) the user named", None),
+    "subject.ref": ("str", "the container (or port) the user named; (all) for every running container", None),
     "subject.known": ("list[str]", "names of the host's containers", "docker.containers[].name"),
     "subject.found": ("bool", "a container of that name or id prefix exists", "docker.containers[].name"),
     "subject.name": ("str", "the container's name", "docker.containers[].name"),
@@ -73,6 +73,10 @@ SUBJECT_FACTS = {
 # DST's container facts in net reach carry the same meaning with a dst_ prefix.
 for _name in ("found", "name", "id", "state", "error", "listen_addresses", "port_sockets", "sockets"):
     SUBJECT_FACTS["subject.dst_" + _name] = SUBJECT_FACTS["subject." + _name]
+
+
+# The subject of `hostcheck net egress` without a container: every running one.
+EVERY_CONTAINER = "(all)"
 
 
 class Subject(object):
@@ -134,7 +138,7 @@ def egress(view, ref):
     subject = Subject(ref)
     subject.set("ref", ref)
     subject.set("known", view.container_names())
-    container = view.find_container(ref)
+    container = None if ref == EVERY_CONTAINER else view.find_container(ref)
     _container_basics(subject, container)
     if container is None:
         return subject
