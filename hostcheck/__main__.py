@@ -23,7 +23,7 @@ def _old_python(argv):
     # Keep only the options the stdlib capture understands.
     keep, i = [], 0
     while i < len(args):
-        if args[i] in ("-o", "--output", "--timeout") and i + 1 < len(args):
+        if args[i] in ("-o", "--output", "--timeout", "--image") and i + 1 < len(args):
             keep += args[i:i + 2]
             i += 2
             continue

@@ -104,9 +104,10 @@ def _write(text, output):
         raise Fatal("cannot write %s: %s" % (output, exc.strerror or exc))
 
 
-def _take_capture(timeout, redact, sockets=True):
+def _take_capture(timeout, redact, sockets=True, registry_refs=()):
     from hostcheck.capture import take
-    return take(timeout=timeout, redact=redact, sockets=sockets)
+    extra = {"registry_refs": registry_refs} if registry_refs else {}
+    return take(timeout=timeout, redact=redact, sockets=sockets, **extra)
 
 
 def load_capture(path):
@@ -194,9 +195,12 @@ def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_c
 @click.option("--redact", is_flag=True, help="Pseudonymise hostnames, IP and MAC addresses.")
 @click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
               help="Bound each probe.")
-def capture(output, redact, timeout):
+@click.option("--image", "images", multiple=True, metavar="REF",
+              help="Also ask REF's registry, through the engine, which platforms it offers "
+                   "(for `hostcheck image --capture FILE REF` elsewhere). Repeatable.")
+def capture(output, redact, timeout, images):
     """Write the capture document only (judge it anywhere with `analyze`)."""
-    doc = _take_capture(timeout, redact=redact)
+    doc = _take_capture(timeout, redact=redact, registry_refs=images)
     _write(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", output)
 
 

@@ -113,14 +113,136 @@ def test_unknown_image_beside_a_known_one_is_a_skip_tree():
     assert verdicts["hc-test/busybox:amd64"]["id"] == "native"
 
 
-def test_registry_reference_without_an_engine_is_a_clear_line_not_a_hang():
+# Runs hostcheck with every socket connection refused and written down: judging a capture
+# must not open one (the local engine above all: it is not the customer's).
+GUARD = r"""
+import runpy, socket, sys
+log = open(sys.argv.pop(1), "a")
+def refuse(self, address, *rest):
+    log.write("%r\n" % (address,))
+    log.flush()
+    raise OSError("connect(%r) while judging a capture" % (address,))
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+sys.argv[0] = "hostcheck"
+runpy.run_module("hostcheck", run_name="__main__", alter_sys=True)
+"""
+
+
+class ListeningEngine(object):
+    """A unix socket where DOCKER_HOST points: counts who connects (nobody should)."""
+
+    def __init__(self, path):
+        import socket
+        import threading
+        self.path, self.connections = str(path), 0
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(8)
+        threading.Thread(target=self._count, daemon=True).start()
+
+    def _count(self):
+        while True:
+            try:
+                self.server.accept()[0].close()
+            except OSError:
+                return
+            self.connections += 1
+
+
+def judged_offline(tmp_path, *args):
+    """`hostcheck image ARGS` with connections refused and DOCKER_HOST at a listening socket:
+    (result, connections attempted in-process, connections the socket saw)."""
+    import os
+    log = tmp_path / "connects.log"
+    log.write_text("")
+    engine = ListeningEngine(tmp_path / "docker.sock")
+    environment = dict(os.environ, DOCKER_HOST="unix://" + engine.path)
+    try:
+        result = subprocess.run([sys.executable, "-c", GUARD, str(log), "image"] + list(args), cwd=str(REPO),
+                                capture_output=True, timeout=60, env=environment)
+    finally:
+        engine.server.close()
+    return result, log.read_text().splitlines(), engine.connections
+
+
+def capture_with_registry(tmp_path, answers):
+    """This machine's capture with docker.registry answers added (the registry step's record)."""
+    doc = json.loads(Path(CAPTURE).read_text())
+    doc["docker"]["registry"] = answers
+    path = tmp_path / "capture.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+# The engine's answers for a real registry (tests/data/outputs/debian12-registry), as recorded.
+MULTI = json.loads((REPO / "tests/data/outputs/debian12-registry/distribution_multi.200.json").read_text())
+ARM64_ONLY = json.loads((REPO / "tests/data/outputs/debian12-registry/distribution_arm64.200.json").read_text())
+
+
+def test_a_capture_without_the_registry_answer_says_so_and_asks_no_engine(tmp_path):
     started = time.monotonic()
-    result = hostcheck("localhost:5999/app:1", "--capture", CAPTURE, "--timeout", "2",
-                       env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    result, connects, seen = judged_offline(tmp_path, "localhost:5999/app:1", "--capture", CAPTURE,
+                                            "--timeout", "2")
     assert time.monotonic() - started < 15
+    assert (connects, seen) == ([], 0)
     assert result.returncode == 3 and b"Traceback" not in result.stderr
-    assert b"localhost:5999/app:1" not in result.stdout
-    assert b"does not answer" in result.stderr or b"unreachable" in result.stderr
+    assert result.stderr.decode() == (
+        "hostcheck: error: nothing to judge: the capture holds no registry answer for localhost:5999/app:1; "
+        "capture it on a host that reaches the registry (hostcheck capture --image localhost:5999/app:1 -o FILE)\n")
+
+
+def test_beside_a_local_image_the_missing_answer_is_a_skip_tree(tmp_path):
+    result, connects, seen = judged_offline(tmp_path, "localhost:5999/app:1", "hc-test/busybox:amd64",
+                                            "--capture", CAPTURE, "--json")
+    assert (connects, seen) == ([], 0)
+    assert result.returncode == 0, result.stderr
+    verdicts = {t["subject"]: t["verdict"] for t in trees_of(result)}
+    assert verdicts["localhost:5999/app:1 (registry)"]["status"] == "skip"
+    assert "the capture holds no registry answer for localhost:5999/app:1" in \
+        verdicts["localhost:5999/app:1 (registry)"]["text"]
+
+
+def test_a_recorded_registry_answer_is_judged_from_the_capture_alone(tmp_path):
+    capture = capture_with_registry(tmp_path, {
+        "localhost:5077/hc-rec:multi": {"platforms": MULTI["Platforms"]},
+        "localhost:5077/hc-rec:arm64": {"platforms": ARM64_ONLY["Platforms"]}})
+    result, connects, seen = judged_offline(tmp_path, "localhost:5077/hc-rec:multi", "localhost:5077/hc-rec:arm64",
+                                            "--capture", capture, "--json")
+    assert (connects, seen) == ([], 0)
+    assert result.returncode == 1, result.stderr
+    trees = {t["subject"]: t for t in trees_of(result)}
+    multi = trees["localhost:5077/hc-rec:multi (registry)"]
+    assert multi["verdict"]["id"] == "native"
+    assert multi["path"][-1]["evidence"] == "image linux/amd64, linux/arm64/v8, host linux/amd64"
+    arm64 = trees["localhost:5077/hc-rec:arm64 (registry)"]
+    assert arm64["verdict"]["id"] == "needs-remediation"
+    # a registry answered in this capture: tonistiigi/binfmt is offered, after apt-get
+    assert arm64["verdict"]["remediation"]["commands"][:3] == [
+        "apt-get install -y qemu-user-static binfmt-support && update-binfmts --enable qemu-aarch64",
+        "docker run --privileged --rm tonistiigi/binfmt --install arm64",
+        "docker run --platform linux/arm64/v8 localhost:5077/hc-rec:arm64"]
+
+
+def test_a_recorded_registry_failure_is_the_reason(tmp_path):
+    capture = capture_with_registry(tmp_path, {"localhost:5077/hc-rec:nope": {
+        "error": "not_found", "detail": "no such image in the registry: manifest unknown: manifest unknown"}})
+    result, connects, seen = judged_offline(tmp_path, "localhost:5077/hc-rec:nope", "--capture", capture)
+    assert (connects, seen) == ([], 0)
+    assert result.returncode == 3
+    assert b"no such image in the registry: manifest unknown" in result.stderr
+
+
+def test_the_guard_would_see_a_connection():
+    """The offline tests can fail: the guard writes down a connect and refuses it."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "connects.log"
+        probe = GUARD.replace('runpy.run_module("hostcheck", run_name="__main__", alter_sys=True)',
+                              'socket.socket(socket.AF_UNIX).connect("/nonexistent.sock")')
+        result = subprocess.run([sys.executable, "-c", probe, str(log)], capture_output=True, timeout=30)
+        assert result.returncode == 1 and b"while judging a capture" in result.stderr
+        assert log.read_text() == "'/nonexistent.sock'\n"
 
 
 def test_no_arguments_is_a_usage_error():

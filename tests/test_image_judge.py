@@ -111,7 +111,28 @@ def test_multi_platform_image_native_when_one_matches():
 
 def test_the_platform_an_emulator_serves_is_chosen():
     extra, _ = subject_facts(debian_host([real_entry()]), [parse("linux/s390x"), parse("linux/arm64")])
-    assert extra["subject.platform"] == "linux/arm64/v8" and extra["subject.emulator"] is True
+    assert extra["subject.platform"] == "linux/arm64/v8" and extra["subject.binfmt_platform"] == "linux/arm64"
+    assert (extra["subject.emulator_name"], extra["subject.emulator_flags"]) == ("qemu-aarch64", "PF")
+    assert extra["subject.emulator_interpreter"] == "/usr/libexec/qemu-binfmt/aarch64-binfmt-P"
+
+
+def test_subject_facts_are_neutral_the_tree_answers():
+    """No subject fact is a node's answer: the facts say what there is, the catalogue decides."""
+    extra, reasons = subject_facts(debian_host([real_entry(flags="P")]), ARM64)
+    assert not [name for name, value in extra.items() if isinstance(value, bool)]
+    assert extra["subject.host_platforms"] == ["linux/amd64", "linux/386"]
+    assert extra["subject.emulator_entries"] == ["qemu-aarch64"]
+    assert reasons == {"subject.foreign_executables": "binaries not scanned: the label only"}
+
+
+def test_32_bit_x86_is_native_only_where_the_kernel_runs_it():
+    facts = debian_host()
+    facts.set("kernel.config", {"CONFIG_IA32_EMULATION": "y"})
+    tree, path = walk(facts, platforms=[parse("linux/386")])
+    assert tree["verdict"]["id"] == "native" and "linux/386" in tree["path"][1]["evidence"]
+    facts.set("kernel.config", {"CONFIG_IA32_EMULATION": "y", "CONFIG_IA32_EMULATION_DEFAULT_DISABLED": "y"})
+    tree, path = walk(facts, platforms=[parse("linux/386")])
+    assert path[1] == "platform-match=no" and tree["verdict"]["id"] == "needs-remediation"
 
 
 def test_registry_reachable_adds_tonistiigi():

@@ -27,10 +27,14 @@ def main(argv=None):
                         help="bound each probe (default 5); the whole capture has a deadline of a few times this")
     parser.add_argument("--redact", action="store_true",
                         help="pseudonymise hostnames, IP and MAC addresses (consistently within the document)")
+    parser.add_argument("--image", action="append", default=[], metavar="REF",
+                        help="also ask REF's registry, through the engine, which platforms it offers "
+                             "(for `hostcheck image --capture FILE REF` elsewhere); repeatable")
     args = parser.parse_args(argv)
 
     try:
-        doc = capture.take(timeout=args.timeout, redact=args.redact)
+        extra = {"registry_refs": args.image} if args.image else {}
+        doc = capture.take(timeout=args.timeout, redact=args.redact, **extra)
         text = json.dumps(doc, ensure_ascii=False, sort_keys=False) + "\n"
         if args.output == "-":
             # Bytes: Python 3.6 in the C locale has an ASCII stdout, and a capture may hold

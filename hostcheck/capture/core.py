@@ -21,6 +21,7 @@ import time
 import hostcheck
 from hostcheck.capture.redact import pseudonymise, scrub_secrets
 from hostcheck.capture.engine_api import EngineClient, EngineError, demultiplex, resolve_endpoint
+from hostcheck.capture import registry
 from hostcheck.capture.runner import find_executable, run_command, search_path
 
 FORMAT = "hostcheck.capture/v1"
@@ -736,13 +737,15 @@ def _is_firewalld(name, cmdline):
     return name.startswith("python") and "firewalld" in cmdline()
 
 
-def take(timeout=5.0, redact=False, sockets=True):
+def take(timeout=5.0, redact=False, sockets=True, registry_refs=()):
     """Capture this host; returns the capture document (a dict). Never changes the host.
 
     sockets=False leaves out what only the network trees read — socket tables (the
     host's and each running container's) and the owners of listening sockets — for a
     faster `check`: on this kernel a tcp table costs ~4 ms to read, per namespace. The
     documents `capture` writes and `net` judges always have them (SPEC).
+    registry_refs: image references whose registry is asked, through the engine, which
+    platforms it offers (docker.registry; hostcheck/capture/registry.py).
     """
     capture = Capture(timeout, sockets=sockets)
     mounts = read_text("/proc/mounts")
@@ -753,7 +756,10 @@ def take(timeout=5.0, redact=False, sockets=True):
     capture.run_commands()
     capture.host_probes(mounts)
     capture.wait()
-    doc = scrub_secrets(capture.document())
+    doc = capture.document()
+    if registry_refs:
+        registry.record(doc, registry_refs, timeout)
+    doc = scrub_secrets(doc)
     if redact:
         doc = pseudonymise(doc)
         doc["redacted"] = True

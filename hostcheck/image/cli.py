@@ -2,9 +2,11 @@
 
 REF is a local image (tag, or full or short id) — judged from the engine's image list, live
 or from `--capture` — or, when it is not local and names its registry host
-(`localhost:5000/app:1.0`), a registry reference asked through the engine. `--archive`
-reads a `docker save` tar or an OCI layout (tar or directory; `-` for stdin) offline, and
-also checks the ELF headers of the binaries inside.
+(`localhost:5000/app:1.0`), a registry reference. Live, the capture asks the registry
+through the engine (its registry step, docker.registry[REF]) and then judges; with
+`--capture FILE` only the document's answer counts, and none means the tree says so.
+`--archive` reads a `docker save` tar or an OCI layout (tar or directory; `-` for stdin)
+offline, and also checks the ELF headers of the binaries inside.
 """
 
 import sys
@@ -14,7 +16,8 @@ import click
 from hostcheck.cli import Fatal, emit_report, load_capture, report_options
 from hostcheck.image import archive as archive_mod
 from hostcheck.image.judge import image_tree
-from hostcheck.image.local import find_image, image_name, image_platform, looks_like_registry_ref
+from hostcheck.image.local import find_image, image_name, image_platform, listed_images, looks_like_registry_ref
+from hostcheck.image.registry import recorded, registry_reachable
 
 # The image command judges images: only image-area rules come along unless asked otherwise,
 # so an unrelated host finding does not decide its exit code.
@@ -24,12 +27,11 @@ DEFAULT_ONLY = ("image",)
 class _Subject(object):
     """One thing to judge: its name, platforms, optional binaries, or why it is unknown."""
 
-    def __init__(self, name, ref, platforms=None, binaries=None, unknown=None, registry=False):
+    def __init__(self, name, ref, platforms=None, binaries=None, unknown=None):
         self.name, self.ref = name, ref
         self.platforms = platforms or []
         self.binaries = binaries
         self.unknown = unknown
-        self.registry = registry
 
 
 def archive_subjects(path):
@@ -51,7 +53,7 @@ def archive_subjects(path):
     return subjects
 
 
-def ref_subjects(refs, facts, timeout):
+def ref_subjects(refs, facts, capture):
     images = facts.get("docker.images")
     subjects = []
     for ref in refs:
@@ -62,12 +64,8 @@ def ref_subjects(refs, facts, timeout):
                                      unknown=None if platform else "image %s has no recorded platform" % image_name(found)))
             continue
         if looks_like_registry_ref(ref):
-            from hostcheck.image import registry
-            result = registry.inspect(ref, timeout)
-            if result.platforms:
-                subjects.append(_Subject(ref + " (registry)", ref, result.platforms, registry=True))
-            else:
-                subjects.append(_Subject(ref + " (registry)", ref, unknown=result.error))
+            answer = recorded(capture, ref)
+            subjects.append(_Subject(ref + " (registry)", ref, answer.platforms, unknown=answer.error))
             continue
         if images is None:
             why = "local images unknown: %s" % facts.reason("docker.images")
@@ -76,6 +74,19 @@ def ref_subjects(refs, facts, timeout):
                 ref, len(images), ref)
         subjects.append(_Subject(ref, ref, unknown=why))
     return subjects
+
+
+def capture_host(refs, timeout):
+    """This host's capture, with the registry step for each REF that is not a local image
+    and names its registry (a bare `busybox` would send the engine to Docker Hub)."""
+    from hostcheck.capture import take
+    from hostcheck.capture.registry import record
+    capture = take(timeout=timeout, redact=False)
+    local = listed_images(capture)
+    wanted = [ref for ref in refs if looks_like_registry_ref(ref) and find_image(local, ref) is None]
+    if wanted:
+        record(capture, wanted, timeout)
+    return capture
 
 
 @click.command()
@@ -99,16 +110,15 @@ def image(ctx, refs, archives, capture_file, as_json, output, fail_on, only, ski
     if capture_file:
         capture = load_capture(capture_file)
     else:
-        from hostcheck.capture import take
-        capture = take(timeout=timeout, redact=False)
+        capture = capture_host(refs, timeout)
 
     def trees(capture, facts, catalogue, lang):
-        judged = list(subjects) + ref_subjects(refs, facts, timeout)
+        judged = list(subjects) + ref_subjects(refs, facts, capture)
         if judged and all(s.unknown for s in judged):
             raise Fatal("nothing to judge: " + "; ".join(s.unknown for s in judged))
-        registry_reachable = any(s.registry for s in judged)
+        reachable = registry_reachable(capture)
         return [image_tree(facts, s.name, s.platforms, s.binaries, ref=s.ref, lang=lang, catalogue=catalogue,
-                           unknown_reason=s.unknown, registry_reachable=registry_reachable)
+                           unknown_reason=s.unknown, registry_reachable=reachable)
                 for s in judged]
 
     if not only and not skip:

@@ -144,9 +144,9 @@ class BinaryReport(object):
         return sum(entry[0] for entry in self.foreign.values())
 
     @property
-    def foreign_platforms(self):
-        """Platforms of the foreign executables (None for a machine OCI has no name for)."""
-        return [entry[2] for entry in self.foreign.values()]
+    def foreign_unemulable(self):
+        """Foreign executables of a machine OCI has no platform for (no emulator serves it)."""
+        return sum(entry[0] for entry in self.foreign.values() if entry[2] is None)
 
     def machines_text(self):
         """'12 ELF files: 11 aarch64, 1 x86-64'."""

@@ -1,11 +1,14 @@
-"""The image tree, walked for one image: the subject facts rules/trees/image.yaml reads,
-computed from the image's platforms, its ELF scan, and the host's facts.
+"""The image tree, walked for one image: the neutral subject facts rules/trees/image.yaml
+reads (the image's platforms, the platform that would run, the binfmt_misc entry serving
+it, the ELF scan's counts), from the image's platforms, its ELF scan and the host's facts.
+
+Nothing here answers a question of the tree or words a verdict: the catalogue does both.
 """
 
 from hostcheck.judge.rules import as_facts
 from hostcheck.judge.trees import walk_tree
 from hostcheck.facts import Facts
-from hostcheck.image.platform import host_platform, kernel_runs_ia32, native_platform, parse
+from hostcheck.image.platform import cpu_platforms, host_platform, kernel_runs_ia32, native_platform
 
 # The binfmt entry names qemu-user-static / binfmt-support / tonistiigi/binfmt register.
 QEMU_ENTRY_NAMES = {
@@ -13,29 +16,6 @@ QEMU_ENTRY_NAMES = {
     "ppc64le": "qemu-ppc64le", "ppc64": "qemu-ppc64", "s390x": "qemu-s390x",
     "riscv64": "qemu-riscv64", "mips64le": "qemu-mips64el", "mips64": "qemu-mips64",
     "mipsle": "qemu-mipsel", "mips": "qemu-mips", "loong64": "qemu-loongarch64",
-}
-
-_TEXT = {
-    "en": {
-        "enabled": "%s is registered and enabled (flags '%s', interpreter %s)",
-        "disabled": "%s is registered but disabled",
-        "global_off": "binfmt_misc itself is disabled (/proc/sys/fs/binfmt_misc/status)",
-        "unmounted": "binfmt_misc is not mounted: nothing is registered",
-        "none": "no binfmt_misc entry serves it",
-        "not_scanned": "binaries not scanned: %s",
-        "labels_only": "the label only (a local or registry image; --archive reads the binaries)",
-        "no_platform": "the image names no platform",
-    },
-    "zh": {
-        "enabled": "%s 已注册并启用（标志 '%s'，解释器 %s）",
-        "disabled": "%s 已注册但被禁用",
-        "global_off": "binfmt_misc 整体被禁用（/proc/sys/fs/binfmt_misc/status）",
-        "unmounted": "binfmt_misc 未挂载：没有任何注册项",
-        "none": "没有 binfmt_misc 注册项为其服务",
-        "not_scanned": "未扫描二进制文件：%s",
-        "labels_only": "仅依据平台标签（本地或仓库镜像；--archive 可读取二进制文件）",
-        "no_platform": "镜像未声明平台",
-    },
 }
 
 
@@ -54,122 +34,89 @@ class SubjectFacts(Facts):
         return self._reasons.get(name) or Facts.reason(self, name)
 
 
-def _entries_for(facts, platform):
+def _emulator(facts, platform):
+    """Subject facts about the binfmt_misc entries for `platform` (os/architecture)."""
+    out = {"subject.binfmt_platform": platform.short,
+           "subject.emulator_name": QEMU_ENTRY_NAMES.get(platform.architecture, "qemu-" + platform.architecture)}
     entries = facts.get("binfmt.entries")
     if entries is None:
-        return None
-    found = []
-    for entry in entries:
-        served = parse(entry.get("platform")) if entry.get("platform") else None
-        if served is not None and served.architecture == platform.architecture and served.os == platform.os:
-            found.append(entry)
-    return found
+        return out, {"subject.emulator_entries": facts.reason("binfmt.entries")}
+    mine = [e for e in entries if e.get("platform") == platform.short]
+    out["subject.emulator_entries"] = [e.get("name") for e in mine]
+    if mine:
+        # The entry serving it: the first enabled one (binfmt.platforms lists its platform),
+        # else the first registered one.
+        served = platform.short in (facts.get("binfmt.platforms") or ())
+        entry = ([e for e in mine if e.get("enabled")] if served else [])[:1] or mine[:1]
+        entry = entry[0]
+        out["subject.emulator_name"] = entry.get("name")
+        out["subject.emulator_flags"] = entry.get("flags") or ""
+        if entry.get("interpreter"):
+            out["subject.emulator_interpreter"] = entry["interpreter"]
+    return out, {}
 
 
-def _emulator(facts, platform, words):
-    """Subject facts about the emulator for `platform`."""
-    out = {"subject.emulator_name": QEMU_ENTRY_NAMES.get(platform.architecture, "qemu-" + platform.architecture)}
-    entries = _entries_for(facts, platform)
-    if entries is None:
-        return out    # binfmt entries unknown: the tree says so with their reason
-    status = facts.get("binfmt.enabled")
-    enabled = [e for e in entries if e.get("enabled")] if status is not False else []
-    if enabled:
-        entry = enabled[0]
-        flags = entry.get("flags") or ""
-        out.update({"subject.emulator": True, "subject.emulator_name": entry["name"],
-                    "subject.emulator_flags": flags, "subject.emulator_fix_binary": "F" in flags,
-                    "subject.emulator_state": words["enabled"] % (entry["name"], flags, entry.get("interpreter"))})
-        return out
-    out["subject.emulator"] = False
-    if entries:
-        out["subject.emulator_name"] = entries[0]["name"]
-        out["subject.emulator_state"] = (words["global_off"] if status is False
-                                         else words["disabled"] % entries[0]["name"])
-    elif facts.get("binfmt.mounted") is False:
-        out["subject.emulator_state"] = words["unmounted"]
-    else:
-        out["subject.emulator_state"] = words["none"]
-    out["subject.emulator_disabled"] = bool(entries)
-    return out
-
-
-def subject_facts(facts, platforms, binaries=None, ref=None, lang="en", unknown_reason=None):
+def subject_facts(facts, platforms, binaries=None, ref=None, unknown_reason=None, registry_reachable=None):
     """(extra, reasons) for walk_tree.
 
     platforms: [Platform] the image offers; binaries: {Platform: (BinaryReport or None, note)}
-    from an archive scan, None when only labels are known.
+    from an archive scan, None when only labels are known; registry_reachable: whether a
+    registry answered in this capture (None: no registry was asked).
     """
-    words = _TEXT.get(lang, _TEXT["en"])
     platforms = [p for p in platforms or [] if p is not None]
-    extra = {"subject.ref": ref or "IMAGE", "subject.platforms": [str(p) for p in platforms]}
+    extra = {"subject.ref": ref or "IMAGE", "subject.source": "label" if binaries is None else "archive"}
     reasons = {}
-    host = host_platform(facts)
+    if registry_reachable is not None:
+        extra["subject.registry_reachable"] = registry_reachable
     if not platforms:
-        reasons["subject.native"] = unknown_reason or words["no_platform"]
+        reasons["subject.platforms"] = unknown_reason or "the image names no platform"
         return extra, reasons
+    extra["subject.platforms"] = [str(p) for p in platforms]
+    host = host_platform(facts)
     if host is None:
-        reasons["subject.native"] = facts.reason("arch.platform")
+        reasons["subject.host_platforms"] = facts.reason("arch.platform")
         return extra, reasons
-    chosen = native_platform(platforms, host, kernel_runs_ia32(facts))
-    extra["subject.native"] = chosen is not None
+    cpu = cpu_platforms(host, kernel_runs_ia32(facts))
+    extra["subject.host_platforms"] = [str(p) for p in cpu]
+    # The platform that would run: a native one, else one an enabled emulator serves, else the first.
+    chosen = native_platform(platforms, host, len(cpu) > 1)
     if chosen is None:
-        # The platform that would run: one an enabled emulator serves, else the first listed.
-        candidates = [(p, _emulator(facts, p, words)) for p in platforms]
-        served = [c for c in candidates if c[1].get("subject.emulator")]
-        chosen, emulator = (served or candidates)[0]
-        extra.update(emulator)
-        if "subject.emulator" not in emulator:
-            reasons["subject.emulator"] = facts.reason("binfmt.entries")
+        served = facts.get("binfmt.platforms") or ()
+        chosen = ([p for p in platforms if p.short in served] or platforms)[0]
+    emulator, emulator_reasons = _emulator(facts, chosen)
+    extra.update(emulator)
+    reasons.update(emulator_reasons)
     extra["subject.platform"] = str(chosen)
     extra["subject.arch"] = chosen.architecture
-    _binary_facts(extra, reasons, binaries, chosen, words)
+    _binary_facts(extra, reasons, binaries, chosen)
     return extra, reasons
 
 
-def _binary_facts(extra, reasons, binaries, chosen, words):
+def _binary_facts(extra, reasons, binaries, chosen):
     if binaries is None:
-        reasons["subject.binaries_match"] = words["not_scanned"] % words["labels_only"]
+        reasons["subject.foreign_executables"] = "binaries not scanned: the label only"
         return
     report, note = binaries.get(chosen, (None, "platform %s not in the archive" % (chosen,)))
     if report is None:
-        reasons["subject.binaries_match"] = words["not_scanned"] % note
+        extra["subject.scan_note"] = note
+        reasons["subject.foreign_executables"] = "binaries not scanned: %s" % note
         return
-    extra["subject.binaries_match"] = report.foreign_count == 0
     extra["subject.binaries"] = report.machines_text()
+    extra["subject.foreign_executables"] = report.foreign_count
+    extra["subject.foreign_unemulable"] = report.foreign_unemulable
     extra["subject.foreign_binaries"] = report.foreign_text()
-    extra["subject.foreign_emulable"] = all(p is not None for p in report.foreign_platforms)
 
 
 def image_tree(facts, subject, platforms, binaries=None, ref=None, lang="en", catalogue=None,
-               unknown_reason=None, registry_reachable=False):
-    """One walked image tree (SPEC's `trees` item) for an image offering `platforms`."""
+               unknown_reason=None, registry_reachable=None, root=None, more=None):
+    """One walked image tree (SPEC's `trees` item) for an image offering `platforms`.
+
+    `root` and `more` start the walk elsewhere with more subject facts (a container's exit).
+    """
     facts = as_facts(facts)
-    extra, reasons = subject_facts(facts, platforms, binaries, ref, lang, unknown_reason)
+    extra, reasons = subject_facts(facts, platforms, binaries, ref, unknown_reason, registry_reachable)
+    extra.update(more or {})
     if catalogue is None:
         from hostcheck.judge import load_catalogue
         catalogue = load_catalogue()
-    tree = walk_tree(catalogue.trees["image"], SubjectFacts(facts, reasons), subject, lang, extra)
-    if registry_reachable:
-        _add_registry_remedy(tree, extra)
-    return tree
-
-
-# Where a registry is reachable, tonistiigi/binfmt registers every QEMU emulator with F in
-# one step; offline sites use their distribution's packages (the tree's own commands).
-_EMULATOR_NODES = ("emulator-disabled", "fix-binary")
-
-
-def _add_registry_remedy(tree, extra):
-    verdict = tree.get("verdict") or {}
-    remediation = verdict.get("remediation")
-    if verdict.get("id") != "needs-remediation" or not remediation or not tree["path"]:
-        return
-    if tree["path"][-1]["node"] not in _EMULATOR_NODES:
-        return
-    commands = list(remediation.get("commands") or [])
-    # after the distribution's own commands, before running the image
-    at = next((i for i, c in enumerate(commands) if c.startswith(("docker run --platform", "docker pull"))),
-              len(commands))
-    commands.insert(at, "docker run --privileged --rm tonistiigi/binfmt --install %s" % extra.get("subject.arch", "all"))
-    remediation["commands"] = commands
+    return walk_tree(catalogue.trees["image"], SubjectFacts(facts, reasons), subject, lang, extra, root=root)

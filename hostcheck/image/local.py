@@ -62,6 +62,14 @@ def image_name(image):
     return (image.get("id") or "?").split(":", 1)[-1][:12]
 
 
+def listed_images(capture):
+    """[{id, tags}] of the engine's image list in a capture document (/images/json), enough
+    for find_image before the capture is judged."""
+    listed = ((capture.get("docker") or {}).get("responses") or {}).get("/images/json")
+    return [{"id": item.get("Id"), "tags": [t for t in item.get("RepoTags") or () if isinstance(t, str)]}
+            for item in listed or () if isinstance(item, dict)] if isinstance(listed, list) else []
+
+
 def looks_like_registry_ref(ref):
     """A reference that names its registry host (localhost:5000/app, registry.example.com/app).
 

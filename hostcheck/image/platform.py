@@ -15,6 +15,8 @@ True
 
 from collections import namedtuple
 
+from hostcheck.judge.platforms import platform_runs_on
+
 # Spellings found in image configs, `uname -m`, Debian architectures and --platform flags.
 _ARCH_ALIASES = {
     "x86_64": "amd64", "x86-64": "amd64", "x64": "amd64",
@@ -68,14 +70,6 @@ def parse(text):
     return normalise(parts[0], parts[1], parts[2] if len(parts) > 2 else None)
 
 
-def _level(variant):
-    """'v7' -> 7, 'v8.2' -> 8.2; None when unknown."""
-    try:
-        return float((variant or "").lstrip("v"))
-    except ValueError:
-        return None
-
-
 def runs_natively(image, host, ia32=False):
     """Does the host's CPU execute this image platform's binaries without an emulator?
 
@@ -87,19 +81,22 @@ def runs_natively(image, host, ia32=False):
     (CONFIG_IA32_EMULATION; containerd matches linux/386 on amd64 hosts too). 32-bit arm on
     arm64 is left to an emulator entry: AArch32 is missing on many arm64 server CPUs
     (Kunpeng 920 among them).
+
+    The comparison is the judge's `runs_on` operator: the platform chosen here and the
+    image tree's answer cannot disagree.
     """
     if image is None or host is None:
         return None
-    if ia32 and image.os == host.os and (image.architecture, host.architecture) == ("386", "amd64"):
-        return True
-    if image.os != host.os or image.architecture != host.architecture:
-        return False
-    if image.architecture == "arm":
-        image_level, host_level = _level(image.variant), _level(host.variant)
-        if image_level is None or host_level is None:
-            return image.variant == host.variant
-        return image_level <= host_level
-    return True
+    return any(platform_runs_on(str(image), str(native)) for native in cpu_platforms(host, ia32))
+
+
+def cpu_platforms(host, ia32=False):
+    """The platforms a host's CPU runs without an emulator: its own, and linux/386 where an
+    amd64 kernel runs 32-bit x86 binaries."""
+    platforms = [host]
+    if ia32 and host.architecture == "amd64":
+        platforms.append(Platform(host.os, "386", None))
+    return platforms
 
 
 def host_platform(facts):

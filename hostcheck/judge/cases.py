@@ -37,14 +37,16 @@ def run_tree_case(tree, case, lang="en"):
 
     Tree cases split `facts` into host facts and subject.* facts (given to the walk as
     `extra`); `expect` is the verdict id, `status` optional, `path` the optional list of
-    "node=answer" steps, `evidence` a substring of the verdict text.
+    "node=answer" steps, `evidence` a substring of the verdict text, `root` the node the
+    walk starts from when not the tree's root.
     """
     # A fact named in `unknown` is unknown even when `facts` (often a shared YAML base) gives it.
     unknown = case.get("unknown") or {}
     values = dict((k, v) for k, v in (case.get("facts") or {}).items() if k not in unknown)
     host = dict((k, v) for k, v in values.items() if not k.startswith("subject."))
     extra = dict((k, v) for k, v in values.items() if k.startswith("subject."))
-    result = walk_tree(tree, Facts(host, unknown), case.get("subject", "case"), lang, extra)
+    result = walk_tree(tree, Facts(host, unknown), case.get("subject", "case"), lang, extra,
+                       root=case.get("root"))
     verdict, problems = result["verdict"], []
     if verdict["id"] != case["expect"] or verdict["status"] == "error":
         problems.append("expected verdict %s, got %s (%s)" % (case["expect"], verdict["id"], verdict["text"]))

@@ -160,7 +160,8 @@ class _Checker(object):
             elif isinstance(entry, bool) or not isinstance(entry, (str, int)):
                 self.fail("%s: pattern %s must be a word, a list or {fact: NAME}" % (what, key))
 
-    def remediation(self, remediation, what):
+    def remediation(self, remediation, what, conditional=False):
+        """`conditional`: a command line may be {when, run}, kept where `when` holds (trees)."""
         if not isinstance(remediation, dict) or not set(remediation) <= {"text", "commands"}:
             self.fail("%s must hold text and commands" % what)
         self.text(remediation.get("text"), "%s.text" % what)
@@ -168,10 +169,41 @@ class _Checker(object):
         if not isinstance(commands, dict) or not set(commands) <= set(COMMAND_KEYS):
             self.fail("%s.commands keys must be among %s" % (what, ", ".join(COMMAND_KEYS)))
         for family, lines in commands.items():
-            if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
-                self.fail("%s.commands.%s must be a list of strings" % (what, family))
+            where = "%s.commands.%s" % (what, family)
+            if not isinstance(lines, list):
+                self.fail("%s must be a list of strings" % where)
             for line in lines:
-                self.template(line, "%s.commands.%s" % (what, family), shell=True)
+                if conditional and isinstance(line, dict) and set(line) == {"when", "run"}:
+                    self.condition(line["when"], "%s.when" % where)
+                    line = line["run"]
+                if not isinstance(line, str):
+                    self.fail("%s must be a list of strings%s" % (where, " or {when, run}" if conditional else ""))
+                self.template(line, where, shell=True)
+
+    def evidence(self, evidence, what):
+        """A node's evidence: {en, zh}, or alternatives [{text, answer?, when?}]."""
+        if not isinstance(evidence, list):
+            self.text(evidence, what)
+            return
+        if not evidence:
+            self.fail("%s: alternatives must not be empty" % what)
+        for index, alternative in enumerate(evidence):
+            where = "%s[%d]" % (what, index)
+            if not isinstance(alternative, dict) or "text" not in alternative \
+                    or set(alternative) - {"text", "answer", "when"}:
+                self.fail("%s must hold text, and optionally answer and when" % where)
+            self.text(alternative["text"], "%s.text" % where)
+            if "answer" in alternative:
+                answers = alternative["answer"]
+                if not isinstance(answers, list):
+                    answers = [answers]
+                # YAML 1.1 reads an unquoted yes/no as a boolean
+                answers = alternative["answer"] = [{True: "yes", False: "no"}[a] if isinstance(a, bool) else a
+                                                   for a in answers]
+                if not answers or any(a not in ("yes", "no", "unknown") for a in answers):
+                    self.fail("%s: answer must be among yes, no, unknown" % where)
+            if "when" in alternative:
+                self.condition(alternative["when"], "%s.when" % where)
 
     def status(self, status, what, allowed=STATUSES[:-1]):
         if status not in allowed:
@@ -307,7 +339,7 @@ def _check_tree(tree, seen):
         if not isinstance(node.get("optional", False), bool):
             check.fail("%s: optional must be true or false" % what)
         if "evidence" in node:
-            check.text(node["evidence"], "%s.evidence" % what)
+            check.evidence(node["evidence"], "%s.evidence" % what)
         for answer in ("yes", "no"):
             if answer not in node:
                 check.fail("%s has no `%s`" % (what, answer))
@@ -324,13 +356,16 @@ def _check_tree(tree, seen):
         check.status(verdict.get("status"), what)
         check.text(verdict.get("text"), "%s.text" % what)
         if "remediation" in verdict:
-            check.remediation(verdict["remediation"], "%s.remediation" % what)
-    _check_acyclic(check, tree["root"], nodes)
+            check.remediation(verdict["remediation"], "%s.remediation" % what, conditional=True)
+    for name in nodes:          # a walk may start at any node (walk_tree's root)
+        _check_acyclic(check, name, nodes)
     public_ids = {verdict.get("id", name) for name, verdict in verdicts.items()} | {"unknown"}
     for index, case in enumerate(tree.get("cases") or []):
         what = "case %s" % case.get("name", index + 1)
-        if not isinstance(case, dict) or set(case) - (CASE_KEYS | {"subject", "path", "status"}):
+        if not isinstance(case, dict) or set(case) - (CASE_KEYS | {"subject", "path", "status", "root"}):
             check.fail("%s has unknown keys" % what)
+        if "root" in case and case["root"] not in nodes:
+            check.fail("%s starts at %r, not a node" % (what, case["root"]))
         for name in case.get("facts") or {}:
             check.fact(name, "%s fact" % what)
         for name in case.get("unknown") or {}:

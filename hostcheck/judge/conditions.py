@@ -7,7 +7,7 @@ or None (unknown) with the reason the fact could not be read. No eval, ever.
 
 import re
 
-from hostcheck.judge import netmatch
+from hostcheck.judge import netmatch, platforms
 from hostcheck.judge.text import format_value
 from hostcheck.judge.version import comparison_for
 
@@ -18,7 +18,7 @@ VALUE_OPS = frozenset([
     "rpm_version_lt", "rpm_version_le", "rpm_version_gt", "rpm_version_ge", "rpm_version_eq",
     "in", "not_in", "contains", "not_contains", "contains_all", "contains_any",
     "matches",
-]) | frozenset(netmatch.OPERATORS)
+]) | frozenset(netmatch.OPERATORS) | frozenset(platforms.OPERATORS)
 PLAIN_OPS = frozenset(["exists", "absent", "true", "false", "empty", "not_empty"])
 OPS = VALUE_OPS | PLAIN_OPS
 LIST_VALUE_OPS = frozenset(["in", "not_in", "contains_all", "contains_any", "all_in"])
@@ -37,7 +37,8 @@ FAMILIES = dict(
     + [(op, "membership") for op in ("contains", "not_contains", "contains_all", "contains_any")]
     + [("matches", "pattern"), ("true", "boolean"), ("false", "boolean"), ("exists", "presence"),
        ("absent", "presence"), ("empty", "size"), ("not_empty", "size")]
-    + [(op, family) for op, (_, family) in netmatch.OPERATORS.items()])
+    + [(op, family) for op, (_, family) in netmatch.OPERATORS.items()]
+    + [(op, family) for op, (_, family) in platforms.OPERATORS.items()])
 FREE_FAMILIES = frozenset(["pattern", "presence", "size"])
 
 # (explanation when true, explanation when false); {f} fact, {a} its value,
@@ -111,6 +112,9 @@ _ZH.update({
     "pair": "{0} 属于 {1}",
     "vacuous": "{f} 为空",
 })
+# Image platform operators (hostcheck/judge/platforms.py); {m} the platforms that run.
+_EN["runs_on"] = ("{f} = {a}: {m} runs natively on {v}", "{f} = {a}: none runs natively on {v}")
+_ZH["runs_on"] = ("{f} = {a}：{m} 可在 {v} 上原生运行", "{f} = {a}：没有可在 {v} 上原生运行的平台")
 _WORDS = {"en": _EN, "zh": _ZH}
 _JOIN = {"en": "; ", "zh": "；"}
 _SHOWN = 120      # longest value shown in evidence
@@ -245,6 +249,8 @@ def _apply(op, name, actual, expected):
         return len(_sized(name, actual)) > 0, None
     if op in netmatch.OPERATORS:
         return netmatch.OPERATORS[op][0](actual, expected)
+    if op in platforms.OPERATORS:
+        return platforms.OPERATORS[op][0](actual, expected)
     raise ValueError("unknown operator %r" % op)
 
 

@@ -1,9 +1,14 @@
 """The registry path of `hostcheck image`, against a real registry on loopback (Debian's
 docker-registry, distribution 2.8) and the real engine: a pushed multi-platform manifest
 list, single-platform tags, a missing tag, a closed port and a registry that never answers.
+
+The registry is asked by the capture (hostcheck/capture/registry.py, docker.registry[REF]):
+live `hostcheck image REF` captures then judges; `hostcheck capture --image REF` records the
+answer for judging elsewhere, where the local engine is never asked.
 """
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -70,6 +75,10 @@ def image_json(*args, timeout_s="5"):
     return result
 
 
+def path_of(tree):
+    return ["%s=%s" % (step["node"], step["answer"]) for step in tree["path"]]
+
+
 def test_manifest_list_is_native_variant_aware(registry):
     result = image_json(registry + "/%s:multi" % REPOSITORY)
     assert result.returncode == 0, result.stderr
@@ -81,15 +90,53 @@ def test_manifest_list_is_native_variant_aware(registry):
 
 def test_sdk_has_platform_quirk_is_not_ours(registry):
     docker = pytest.importorskip("docker")
-    data = docker.from_env().images.get_registry_data(registry + "/%s:arm64" % REPOSITORY)
+    ref = registry + "/%s:arm64" % REPOSITORY
+    data = docker.from_env().images.get_registry_data(ref)
+    from hostcheck.capture.registry import lookup
     from hostcheck.image.platform import parse
-    from hostcheck.image.registry import inspect
-    result = inspect(registry + "/%s:arm64" % REPOSITORY, timeout=5)
-    assert [str(p) for p in result.platforms] == ["linux/arm64/v8"]
-    assert parse("linux/arm64") in result.platforms
+    from hostcheck.image.registry import recorded
+    doc = {"docker": {"registry": lookup([ref], None, timeout=5)}}
+    platforms = recorded(doc, ref).platforms
+    assert [str(p) for p in platforms] == ["linux/arm64/v8"]
+    assert parse("linux/arm64") in platforms
     # INTEGRATION-ENV.md recorded has_platform("linux/arm64") == False for the v8 entry;
     # whatever the SDK answers, hostcheck's comparison does not depend on it.
     assert data.has_platform("linux/arm64") in (True, False)
+
+
+def test_the_stdlib_capture_asks_the_engine_like_the_sdk(registry, monkeypatch):
+    """The Python 3.6 capture has no SDK: it asks GET /distribution/REF/json itself."""
+    from hostcheck.capture.registry import lookup
+    refs = [registry + "/%s:%s" % (REPOSITORY, tag) for tag in ("multi", "arm64", "nope")]
+    with_sdk = lookup(refs, None, timeout=5)
+    monkeypatch.setitem(sys.modules, "docker", None)
+    without = lookup(refs, None, timeout=5)
+    assert without == with_sdk
+    assert with_sdk[refs[0]] == {"platforms": [{"architecture": "amd64", "os": "linux"},
+                                               {"architecture": "arm64", "os": "linux", "variant": "v8"}]}
+    assert with_sdk[refs[2]]["error"] == "not_found"
+
+
+def test_a_capture_with_the_registry_answer_is_judged_elsewhere_like_live(registry, binfmt, tmp_path):
+    """`hostcheck capture --image REF` on the host that reaches the registry; judged from the
+    file with DOCKER_HOST at a socket nobody serves: the same tree as live."""
+    binfmt("qemu-aarch64", flags=None)
+    refs = [registry + "/%s:%s" % (REPOSITORY, tag) for tag in ("multi", "arm64")]
+    capture = tmp_path / "capture.json"
+    args = [sys.executable, "-m", "hostcheck", "capture", "-o", str(capture)]
+    for ref in refs:
+        args += ["--image", ref]
+    subprocess.run(args, cwd=str(REPO_ROOT), check=True, timeout=120)
+    assert sorted(json.loads(capture.read_text())["docker"]["registry"]) == sorted(refs)
+    live = image_json(*refs)
+    offline = subprocess.run([sys.executable, "-m", "hostcheck", "image", "--json", "--capture", str(capture)] + refs,
+                             cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, DOCKER_HOST="unix://%s" % (tmp_path / "nobody.sock")))
+    assert live.returncode == offline.returncode == 1, (live.stderr, offline.stderr)
+    live_trees, offline_trees = json.loads(live.stdout)["trees"], json.loads(offline.stdout)["trees"]
+    assert [(t["subject"], path_of(t), t["verdict"]) for t in live_trees] == \
+        [(t["subject"], path_of(t), t["verdict"]) for t in offline_trees]
+    assert [t["verdict"]["id"] for t in offline_trees] == ["native", "needs-remediation"]
 
 
 def test_arm64_tag_needs_an_emulator_and_may_use_tonistiigi(registry, binfmt):
