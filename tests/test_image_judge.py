@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 
 from hostcheck.judge import load_catalogue
 from hostcheck.facts import Facts
@@ -250,3 +251,37 @@ def test_exited_foreign_container_without_a_log_line_still_gets_a_tree():
     assert container["path"][0]["answer"] == "no"            # the exit code alone says nothing
     assert container["path"][0]["evidence"] == "exited with code 1"
     assert container["verdict"]["id"] == "needs-remediation"  # the image's platform does
+
+
+# --------------------------------------------------------------- the tree syntax the image tree uses
+
+def minimal_tree(evidence=None, commands=None):
+    tree = {"id": "t", "root": "n",
+            "nodes": {"n": {"question": {"en": "q", "zh": "问"}, "when": {"fact": "subject.x", "op": "true"},
+                            "yes": "v", "no": "v"}},
+            "verdicts": {"v": {"status": "fail", "text": {"en": "t", "zh": "文"},
+                               "remediation": {"text": {"en": "r", "zh": "修"},
+                                               "commands": {"any": commands or ["true"]}}}}}
+    if evidence is not None:
+        tree["nodes"]["n"]["evidence"] = evidence
+    return tree
+
+
+@pytest.mark.parametrize("evidence, commands, message", [
+    ([{"text": {"en": "a", "zh": "甲"}, "answer": "maybe"}], None, "answer must be among"),
+    ([{"en": "a", "zh": "甲"}], None, "must hold text"),
+    ([{"text": {"en": "a", "zh": "甲"}, "when": {"fact": "nope.fact", "op": "true"}}], None, "nope.fact"),
+    (None, [{"when": {"fact": "subject.y", "op": "true"}}], "list of strings or {when, run}"),
+    (None, [{"when": {"fact": "subject.y", "op": "sometimes"}, "run": "id"}], "unknown operator"),
+])
+def test_compile_refuses_bad_alternatives_and_command_lines(evidence, commands, message):
+    from hostcheck.judge.compile import CatalogueError, _check_tree
+    with pytest.raises(CatalogueError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        _check_tree(minimal_tree(evidence, commands), {})
+
+
+def test_yaml_booleans_in_answers_become_answers():
+    from hostcheck.judge.compile import _check_tree
+    tree = minimal_tree([{"text": {"en": "a", "zh": "甲"}, "answer": True}])
+    _check_tree(tree, {})
+    assert tree["nodes"]["n"]["evidence"][0]["answer"] == ["yes"]

@@ -1,13 +1,14 @@
 """The capture: the only part of hostcheck that touches the host (read-only, stdlib only).
 
-    take(timeout=5.0, redact=False, sockets=True) -> dict   the `hostcheck.capture/v1` document
-    python -m hostcheck.capture -o FILE [--timeout S] [--redact]
+    take(timeout=5.0, redact=False, sockets=True, registry_refs=()) -> dict   the document
+    python -m hostcheck.capture -o FILE [--timeout S] [--redact] [--image REF]...
 
 Runs on Python 3.6+ with the standard library alone; psutil adds the process table's
 source and the listening sockets' owners when it can be imported.
 
 Top-level keys: SPEC's format, tool, captured_at, python, privileges (also gid, egid),
-uname, files, dirs, commands, docker (endpoint, responses, logs, error, detail; also
+uname, files, dirs, commands, docker (endpoint, responses, logs, error, detail; `registry`
+{REF: {platforms} | {error, detail}} when take(registry_refs=...) asked (registry.py); also
 `errors` {path: {error, detail}} for requests that failed while the engine answered, and
 `remote_endpoint`/`note` when DOCKER_HOST is remote), stat, statvfs; and beside them
 `processes` {"source": "psutil"|"proc", "items": [{"pid", "name"}]}, `listeners`

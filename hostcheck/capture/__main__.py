@@ -1,4 +1,4 @@
-"""python -m hostcheck.capture -o FILE [--timeout S] [--redact]: write the capture document."""
+"""python -m hostcheck.capture -o FILE [--timeout S] [--redact] [--image REF]...: write the capture document."""
 
 import argparse
 import json
