@@ -243,6 +243,21 @@ def test_check_explains_each_of_250_failed_containers():
     assert len(trees) == len(facts.get("docker.images")) + 250
 
 
+def test_containers_that_fail_alike_get_equal_trees_of_their_own():
+    capture = this_machine_capture()
+    facts = build_facts(capture)
+    (arm,) = [c for c in facts.get("docker.containers") if c["name"] == "hc-arm"]
+    twin = dict(arm, id="f" * 64, name="hc-arm-twin")
+    facts.set("docker.containers", [arm, twin])
+    capture["docker"]["logs"][twin["id"]] = capture["docker"]["logs"][arm["id"]]
+    first, second = [t for t in host_image_trees(capture, facts, CATALOGUE, "en") if t["subject"].startswith("container")]
+    assert (first["subject"], second["subject"]) == ("container hc-arm (local/busybox:arm64)",
+                                                     "container hc-arm-twin (local/busybox:arm64)")
+    assert (first["path"], first["verdict"]) == (second["path"], second["verdict"])
+    second["verdict"]["remediation"]["commands"].append("changed")
+    assert "changed" not in first["verdict"]["remediation"]["commands"]
+
+
 def test_exited_foreign_container_without_a_log_line_still_gets_a_tree():
     capture = this_machine_capture()
     capture["docker"]["logs"] = {}

@@ -108,15 +108,19 @@ def _binary_facts(extra, reasons, binaries, chosen):
 
 
 def image_tree(facts, subject, platforms, binaries=None, ref=None, lang="en", catalogue=None,
-               unknown_reason=None, registry_reachable=None, root=None, more=None):
-    """One walked image tree (SPEC's `trees` item) for an image offering `platforms`.
-
-    `root` and `more` start the walk elsewhere with more subject facts (a container's exit).
-    """
+               unknown_reason=None, registry_reachable=None):
+    """One walked image tree (SPEC's `trees` item) for an image offering `platforms`."""
     facts = as_facts(facts)
     extra, reasons = subject_facts(facts, platforms, binaries, ref, unknown_reason, registry_reachable)
-    extra.update(more or {})
+    return walk_image(facts, subject, extra, reasons, lang, catalogue)
+
+
+def walk_image(facts, subject, extra, reasons, lang="en", catalogue=None, root=None, more=None):
+    """The image tree walked over subject_facts' (extra, reasons); `root` and `more` start
+    it elsewhere with more subject facts (a container's exit)."""
     if catalogue is None:
         from hostcheck.judge import load_catalogue
         catalogue = load_catalogue()
-    return walk_tree(catalogue.trees["image"], SubjectFacts(facts, reasons), subject, lang, extra, root=root)
+    if more:
+        extra = dict(extra, **more)
+    return walk_tree(catalogue.trees["image"], SubjectFacts(as_facts(facts), reasons), subject, lang, extra, root=root)

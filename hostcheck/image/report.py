@@ -10,7 +10,7 @@ tree walk (microseconds), so a host with hundreds of containers stays fast.
 
 import re
 
-from hostcheck.image.judge import image_tree
+from hostcheck.image.judge import image_tree, subject_facts, walk_image
 from hostcheck.image.local import image_name, image_platform
 from hostcheck.image.registry import registry_reachable
 
@@ -41,7 +41,7 @@ def host_image_trees(capture, facts, catalogue, lang):
         return []
     logs = ((capture.get("docker") or {}).get("logs") or {}) if isinstance(capture, dict) else {}
     reachable = registry_reachable(capture)
-    trees, by_id = [], {}
+    trees, by_id, known, walked = [], {}, {}, {}
     for image in images:
         name = image_name(image)
         platform = image_platform(image)
@@ -53,10 +53,37 @@ def host_image_trees(capture, facts, catalogue, lang):
             continue
         lines = [line for line in logs.get(container.get("id")) or [] if isinstance(line, str)]
         name, platform = by_id.get(container.get("image_id"), (container.get("image") or "?", None))
-        tree = container_tree(facts, container, name, platform, lines, catalogue, lang, reachable)
-        if explains_exit(tree):
+        # Containers of one image share its subject facts: computed once (hosts keep thousands
+        # of exited containers).
+        image_facts = known.get((name, platform))
+        if image_facts is None:
+            image_facts = known[(name, platform)] = subject_facts(
+                facts, [platform], ref=name, unknown_reason="the image of this container is not in the capture",
+                registry_reachable=reachable)
+        # A walk is a pure function of the subject facts: containers of one image with the
+        # same exit code and log lines walk alike, only their names differ.
+        key = (name, platform, container.get("exit_code"), tuple(lines))
+        if key not in walked:
+            tree = container_tree(facts, container, name, image_facts, lines, catalogue, lang)
+            walked[key] = tree if explains_exit(tree) else None
+        elif walked[key] is not None:
+            tree = _same_walk(walked[key], container_subject(container, name))
+        if walked[key] is not None:
             trees.append(tree)
     return trees
+
+
+def _same_walk(tree, subject):
+    """A copy of a walked tree for another subject (nothing shared: a reader may edit one)."""
+    verdict = dict(tree["verdict"])
+    if verdict.get("remediation"):
+        verdict["remediation"] = dict(verdict["remediation"], commands=list(verdict["remediation"]["commands"]))
+    return {"tree": tree["tree"], "subject": subject, "path": [dict(step) for step in tree["path"]],
+            "verdict": verdict}
+
+
+def container_subject(container, image):
+    return "container %s (%s)" % (container.get("name") or container.get("id", "?")[:12], image)
 
 
 def _why_no_platform(image):
@@ -65,19 +92,20 @@ def _why_no_platform(image):
     return "image %s records no architecture" % image_name(image)
 
 
-def container_tree(facts, container, image, platform, lines, catalogue, lang, registry_reachable=None):
-    """The image tree walked from the container's exit (its code, its log's failure kinds)."""
-    subject = "container %s (%s)" % (container.get("name") or container.get("id", "?")[:12], image)
+def container_tree(facts, container, image, image_facts, lines, catalogue, lang):
+    """The image tree walked from the container's exit (its code, its log's failure kinds);
+    image_facts: subject_facts of its image."""
+    subject = container_subject(container, image)
     more = {"subject.exit_code": container.get("exit_code"), "subject.exit_kinds": classify_log(lines)}
     if lines:
         more["subject.exit_log"] = " | ".join(lines[-LOG_SHOWN:])
-    return image_tree(facts, subject, [platform], ref=image, lang=lang, catalogue=catalogue,
-                      unknown_reason="the image of this container is not in the capture",
-                      registry_reachable=registry_reachable, root=CONTAINER_ROOT, more=more)
+    extra, reasons = image_facts
+    return walk_image(facts, subject, extra, reasons, lang, catalogue, root=CONTAINER_ROOT, more=more)
 
 
 def explains_exit(tree):
     """SPEC: a container's tree is reported when its log shows a known failure or its image
     is not native -- the tree's own answers to those two questions."""
     answers = dict((step["node"], step["answer"]) for step in tree["path"])
-    return answers.get(CONTAINER_ROOT) == "yes" or answers.get("container-platform-match") == "no"
+    return answers.get(CONTAINER_ROOT) == "yes" or "no" in (answers.get("platform-match"),
+                                                             answers.get("container-platform-match"))
