@@ -224,6 +224,16 @@ def test_a_recorded_registry_answer_is_judged_from_the_capture_alone(tmp_path):
         "docker run --platform linux/arm64/v8 localhost:5077/hc-rec:arm64"]
 
 
+def test_redact_keeps_the_answer_of_a_registry_named_by_its_ip(tmp_path):
+    """--redact pseudonymises addresses in the document; the answer is read before that."""
+    capture = capture_with_registry(tmp_path, {"10.0.0.5:5000/app:1": {"platforms": MULTI["Platforms"]}})
+    result, connects, seen = judged_offline(tmp_path, "10.0.0.5:5000/app:1", "--capture", capture, "--redact", "--json")
+    assert (connects, seen) == ([], 0)
+    assert result.returncode == 0, result.stderr
+    (tree,) = trees_of(result)
+    assert tree["verdict"]["id"] == "native"
+
+
 def test_a_recorded_registry_failure_is_the_reason(tmp_path):
     capture = capture_with_registry(tmp_path, {"localhost:5077/hc-rec:nope": {
         "error": "not_found", "detail": "no such image in the registry: manifest unknown: manifest unknown"}})

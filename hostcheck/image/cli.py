@@ -53,7 +53,8 @@ def archive_subjects(path):
     return subjects
 
 
-def ref_subjects(refs, facts, capture):
+def ref_subjects(refs, facts, answers):
+    """answers: {ref: RegistryAnswer} read from the capture (registry.recorded)."""
     images = facts.get("docker.images")
     subjects = []
     for ref in refs:
@@ -64,7 +65,7 @@ def ref_subjects(refs, facts, capture):
                                      unknown=None if platform else "image %s has no recorded platform" % image_name(found)))
             continue
         if looks_like_registry_ref(ref):
-            answer = recorded(capture, ref)
+            answer = answers[ref]
             subjects.append(_Subject(ref + " (registry)", ref, answer.platforms, unknown=answer.error))
             continue
         if images is None:
@@ -111,12 +112,15 @@ def image(ctx, refs, archives, capture_file, as_json, output, fail_on, only, ski
         capture = load_capture(capture_file)
     else:
         capture = capture_host(refs, timeout)
+    # Read before --redact pseudonymises the document: docker.registry is keyed by REF as typed
+    # (an IP in a registry's name would be rewritten).
+    answers = dict((ref, recorded(capture, ref)) for ref in refs if looks_like_registry_ref(ref))
+    reachable = registry_reachable(capture)
 
     def trees(capture, facts, catalogue, lang):
-        judged = list(subjects) + ref_subjects(refs, facts, capture)
+        judged = list(subjects) + ref_subjects(refs, facts, answers)
         if judged and all(s.unknown for s in judged):
             raise Fatal("nothing to judge: " + "; ".join(s.unknown for s in judged))
-        reachable = registry_reachable(capture)
         return [image_tree(facts, s.name, s.platforms, s.binaries, ref=s.ref, lang=lang, catalogue=catalogue,
                            unknown_reason=s.unknown, registry_reachable=reachable)
                 for s in judged]
