@@ -300,3 +300,24 @@ def test_yaml_booleans_in_answers_become_answers():
     tree = minimal_tree([{"text": {"en": "a", "zh": "甲"}, "answer": True}])
     _check_tree(tree, {})
     assert tree["nodes"]["n"]["evidence"][0]["answer"] == ["yes"]
+
+
+def test_the_image_tree_asks_mirrored_facts_as_the_rules_do(monkeypatch):
+    """tests/test_catalogue_questions.py's contract with the image tree's mirrors too: the
+    entry's flags are compared as the binfmt rules compare binfmt.entries[].flags."""
+    import test_catalogue_questions as questions
+    from hostcheck.image.judge import SUBJECT_FACTS
+    monkeypatch.setattr(questions, "SUBJECT_FACTS", dict(questions.SUBJECT_FACTS, **SUBJECT_FACTS))
+    assert questions.compared_two_ways(CATALOGUE) == {}
+    asked = dict(((place, fact), op) for fact, _, place, op in questions.reads(CATALOGUE))
+    assert asked[("tree image node fix-binary", "binfmt.entries[].flags")] == "contains"
+    assert asked[("rule binfmt-entry-flags", "binfmt.entries[].flags")] == "not_contains"
+
+
+def test_every_subject_fact_the_tree_reads_is_described():
+    import re
+    from hostcheck.image.judge import SUBJECT_FACTS
+    tree = json.dumps({k: v for k, v in CATALOGUE.trees["image"].items() if k != "cases"})
+    read = set(re.findall(r'"fact": "(subject\.[a-z_]+)"', tree)) | set(re.findall(r"\$\{(subject\.[a-z_]+)\}", tree))
+    assert {"subject.emulator_flags", "subject.registry_reachable", "subject.exit_kinds"} <= read
+    assert read <= set(SUBJECT_FACTS), read - set(SUBJECT_FACTS)

@@ -19,6 +19,43 @@ QEMU_ENTRY_NAMES = {
 }
 
 
+# The subject facts rules/trees/image.yaml reads: name -> (type, meaning, the host fact it
+# mirrors or None). A mirrored fact is compared the way the rules compare the host fact
+# (tests/test_image_judge.py runs tests/test_catalogue_questions.py's contract with these).
+SUBJECT_FACTS = {
+    "subject.ref": ("str", "the image as a person names it (for commands)", None),
+    "subject.source": ("str", "label (an engine or registry image) | archive", None),
+    "subject.platforms": ("list[str]", "platforms the image offers: linux/arm64/v8, linux/amd64", None),
+    "subject.host_platforms": ("list[str]", "platforms this host's CPU runs: its own (with variant), and "
+                               "linux/386 where an amd64 kernel runs 32-bit x86", None),
+    "subject.platform": ("str", "the platform that would run: a native one, else one an enabled emulator "
+                         "serves (binfmt.platforms), else the first", None),
+    "subject.arch": ("str", "its OCI architecture: arm64 (for binfmt --install)", None),
+    "subject.binfmt_platform": ("str", "its os/architecture as binfmt names it: linux/arm64",
+                                "binfmt.entries[].platform"),
+    "subject.emulator_entries": ("list[str]", "binfmt_misc entries registered for it, enabled or not",
+                                 "binfmt.entries[].name"),
+    "subject.emulator_name": ("str", "the entry serving it (the first enabled one, else the first), or the "
+                              "usual name: qemu-aarch64", "binfmt.entries[].name"),
+    "subject.emulator_flags": ("str", "that entry's flags: PF, POF, '' (absent without an entry)",
+                               "binfmt.entries[].flags"),
+    "subject.emulator_interpreter": ("str", "that entry's interpreter", "binfmt.entries[].interpreter"),
+    "subject.scan_note": ("str", "why an archive's layers were not scanned", None),
+    "subject.foreign_executables": ("int", "ELF executables in the layers built for another machine than "
+                                    "subject.platform (unknown unless scanned)", None),
+    "subject.foreign_unemulable": ("int", "of those, executables of a machine OCI has no platform for", None),
+    "subject.binaries": ("str", "what the scan found: 12 ELF files: 11 aarch64, 1 x86-64", None),
+    "subject.foreign_binaries": ("str", "the foreign executables, counted, with example paths", None),
+    "subject.registry_reachable": ("bool", "a registry answered in this capture (docker.registry): "
+                                   "tonistiigi/binfmt can register emulators in one step", None),
+    # a container that exited non-zero (hostcheck/image/report.py), walked from container-exit
+    "subject.exit_code": ("int", "its exit code", "docker.containers[].exit_code"),
+    "subject.exit_kinds": ("list[str]", "failure kinds its captured log lines show: exec_format, "
+                           "no_such_file, page_size, permission", None),
+    "subject.exit_log": ("str", "the last three of those lines, joined by ' | '", None),
+}
+
+
 class SubjectFacts(Facts):
     """The host's facts, with reasons for the subject facts this image leaves unknown.
 
