@@ -243,6 +243,16 @@ def test_a_recorded_registry_failure_is_the_reason(tmp_path):
     assert b"no such image in the registry: manifest unknown" in result.stderr
 
 
+def test_live_registry_reference_without_an_engine_is_a_clear_line_not_a_hang(tmp_path):
+    """Live, the capture's registry step asks through the engine the capture read: none here."""
+    started = time.monotonic()
+    result = hostcheck("localhost:5999/app:1", "--timeout", "2",
+                       env={"DOCKER_HOST": "unix://%s" % (tmp_path / "absent.sock")})
+    assert time.monotonic() - started < 20
+    assert result.returncode == 3 and b"Traceback" not in result.stderr
+    assert b"the Docker engine does not answer, so the registry cannot be asked" in result.stderr
+
+
 def test_the_guard_would_see_a_connection():
     """The offline tests can fail: the guard writes down a connect and refuses it."""
     import tempfile
