@@ -243,7 +243,7 @@ def one_line_exit_3(result, words):
     ("fifo", "is a FIFO, not a regular file"),
     ("zero", "is a character device, not a regular file"),
     ("socket", "is a socket, not a regular file"),
-    ("huge", "is larger than 256 MiB, the limit for a capture (300 MiB)"),
+    ("huge", "is larger than 64 MiB, the limit for a capture (100 MiB)"),
 ])
 def test_analyze_reads_only_a_regular_file_of_bounded_size(tmp_path, kind, words):
     """A FIFO would block the read forever and /dev/zero never ends: refused before reading."""
@@ -259,7 +259,7 @@ def test_analyze_reads_only_a_regular_file_of_bounded_size(tmp_path, kind, words
         server.close()
     else:
         with open(str(path), "wb") as handle:
-            handle.truncate(300 * 1024 * 1024)      # sparse
+            handle.truncate(100 * 1024 * 1024)      # sparse
     one_line_exit_3(hostcheck_process("analyze", str(path)), words)
     one_line_exit_3(hostcheck_process("image", "x", "--capture", str(path)), words)
 

@@ -20,7 +20,7 @@ from hostcheck.data import read_text
 from hostcheck.fleet import collect
 from hostcheck.report import STATUS_RANK
 
-from test_cli import hostcheck_process, run
+from test_cli import hostcheck_process, limit_file_size, run
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEMS = sorted(p for p in glob.glob(os.path.join(REPO, "tests/data/systems/*.json"))
@@ -341,17 +341,6 @@ def test_json_path_never_imports_rich(report_dir):
 
 
 # ------------------------------------------------------------------ hostile inputs
-
-
-def limit_file_size(size):
-    """preexec_fn: writes beyond `size` bytes fail with EFBIG (a full disk, without one)."""
-    import resource
-    import signal
-
-    def limit():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    return limit
 
 
 def make_hostile_inputs(folder, a_report):

@@ -242,6 +242,7 @@ def hostile_archives(tmp_path_factory):
     layer = buffer.getvalue()
     write_docker_archive(folder / "arm64.tar", layer, "arm64", "v8", "evil/app:1" + HOSTILE)
     write_docker_archive(folder / "no-platform.tar", layer, None, None, "evil/none:1" + HOSTILE)
+    write_docker_archive(folder / "surrogate.tar", layer, "arm64", "v8", "evil/app:\ud800x")
     return folder
 
 
@@ -266,6 +267,18 @@ def test_image_error_line_naming_a_hostile_tag_is_escaped(hostile_archives):
     assert err.startswith("hostcheck: error: nothing to judge") and len(err.splitlines()) == 1
     assert_plain(err)
     assert "evil/none:1" + SHOWN in err
+
+
+def test_image_archive_with_a_lone_surrogate_in_its_repo_tag(hostile_archives, tmp_path):
+    archive = str(hostile_archives / "surrogate.tar")
+    rc, out, err = hostcheck("image", "--archive", archive, "--capture", str(CAPTURE), "--no-color")
+    assert rc == 1 and err == "", err
+    assert "evil/app:\\ud800x" in out
+    rc, out, err = hostcheck("image", "--archive", archive, "--capture", str(CAPTURE), "--json",
+                             "-o", str(tmp_path / "r.json"))
+    assert rc == 1 and err == "", err
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["trees"][0]["subject"].startswith("evil/app:\ud800x")
 
 
 def test_net_egress_with_hostile_container_names(hostile_file):
@@ -347,6 +360,22 @@ def test_fleet_html_escapes_everything(hostile_reports, tmp_path):
     assert page.count("<script>") == 1 and "&lt;script&gt;alert(1)" in page   # only the page's own script
     assert "vm" + SHOWN in page and "[link=file:///etc/passwd]v[/link]" in page
     assert "echo [/]\\x1b[2J" in page
+
+
+def test_fleet_names_a_hostile_file_name_escaped(hostile_reports, tmp_path):
+    """File names are data too: a report directory can hold any name."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / ("evil\x1b]52;c;cm0K\x07\u202e.json")).write_text("PLAY RECAP\n", encoding="utf-8")
+    rc, out, err = hostcheck("fleet", str(folder))          # the only input: exit 3 naming it
+    assert rc == 3 and out == "" and len(err.splitlines()) == 1
+    assert_plain(err)
+    assert "evil\\x1b]52;c;cm0K\\x07\\u202e.json" in err
+    (folder / "good.json").write_bytes((hostile_reports / "plain.json").read_bytes())
+    rc, out, err = hostcheck("fleet", str(folder), "--no-color")
+    assert rc == 1, err
+    assert_plain(out)
+    assert "evil\\x1b]52;c;cm0K\\x07\\u202e.json" in out
 
 
 # ------------------------------------------------------------------ rules show
