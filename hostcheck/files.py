@@ -79,7 +79,11 @@ def read_regular(path, limit, what="a document"):
             raise Refused(reason)
         if info.st_size > limit:
             raise Refused(_too_large(info.st_size, limit, what))
-        data = handle.read(limit + 1)   # a file that grows while read still stops here
+        # Sized by fstat (a read of limit + 1 would allocate that much for every file); a file
+        # that grows while it is read is read on, up to the limit.
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:
         raise Refused(_too_large(None, limit, what))
     return data
