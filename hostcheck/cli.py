@@ -23,7 +23,9 @@ class Fatal(click.ClickException):
     exit_code = EXIT_NO_REPORT
 
     def show(self, file=None):
-        click.echo("hostcheck: error: %s" % self.format_message(), err=True)
+        from hostcheck.report.escape import visible
+        # The reason may quote a file's content or an archive's image name: shown escaped.
+        click.echo("hostcheck: error: %s" % visible(self.format_message()), err=True)
 
 
 # Commands whose modules are imported only when they run ("module:attribute"), so that
@@ -94,12 +96,20 @@ def report_options(func):
 
 
 def _write(text, output):
+    """`text` to stdout, or to the file `output`, which appears only once complete.
+
+    DEL, C1 and bidi controls and lone surrogates are written as \\u escapes: in JSON that is
+    the same value with nothing a terminal acts on or UTF-8 refuses (a text report has none
+    of them left by then).
+    """
+    from hostcheck.files import write_whole
+    from hostcheck.report.escape import safe_json_text
+    text = safe_json_text(text)
     if not output or output == "-":
         click.echo(text, nl=False)
         return
     try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_whole(output, [text])
     except OSError as exc:
         raise Fatal("cannot write %s: %s" % (output, exc.strerror or exc))
 
@@ -111,26 +121,43 @@ def _take_capture(timeout, redact, sockets=True, registry_refs=()):
 
 
 def load_capture(path):
-    """Read a capture document from PATH (or `-`), refusing anything else with one line."""
+    """Read a capture document from PATH (or `-`), refusing anything else with one line.
+
+    Only a regular file or stdin is read, up to files.CAPTURE_LIMIT bytes and
+    files.MAX_DEPTH levels of nesting. Lone surrogates ("\\ud800" is valid JSON) become
+    U+FFFD here, so that nothing after (parsers, --redact, the writers) meets a string
+    UTF-8 cannot encode.
+    """
+    from hostcheck import files
     from hostcheck.report import CaptureError, check_capture
+    name = "stdin" if path == "-" else path
     try:
         if path == "-":
-            text = sys.stdin.read()
+            data = files.read_stream(sys.stdin.buffer, files.CAPTURE_LIMIT, "a capture")
         else:
-            with open(path, "r", encoding="utf-8") as handle:
-                text = handle.read()
+            data = files.read_regular(path, files.CAPTURE_LIMIT, "a capture")
+        text = data.decode("utf-8")
+    except files.Refused as exc:
+        raise Fatal("%s is %s" % (name, exc))
     except OSError as exc:
-        raise Fatal("cannot read %s: %s" % (path, exc.strerror or exc))
+        raise Fatal("cannot read %s: %s" % (name, exc.strerror or exc))
     except UnicodeDecodeError:
-        raise Fatal("%s is not a hostcheck capture (not UTF-8 text)" % path)
+        raise Fatal("%s is not a hostcheck capture (not UTF-8 text)" % name)
     if not text.strip():
-        raise Fatal("%s is empty, not a hostcheck capture" % path)
+        raise Fatal("%s is empty, not a hostcheck capture" % name)
+    too_deep = "%s nests JSON deeper than %d levels: not a hostcheck capture" % (name, files.MAX_DEPTH)
     try:
         doc = json.loads(text)
+    except RecursionError:      # the json module's own limit (~1,000 levels)
+        raise Fatal(too_deep)
     except ValueError as exc:
-        raise Fatal("%s is not valid JSON (%s); was it truncated?" % (path, exc))
+        raise Fatal("%s is not valid JSON (%s); was it truncated?" % (name, exc))
+    if files.too_deep(doc):
+        raise Fatal(too_deep)
+    if files.may_hold_surrogates(text):
+        doc = files.without_surrogates(doc)
     try:
-        return check_capture(doc, origin=path)
+        return check_capture(doc, origin=name)
     except CaptureError as exc:
         raise Fatal(str(exc))
 
@@ -255,7 +282,8 @@ def main():
         click.echo("hostcheck: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug must still end in one line, not a traceback
-        click.echo("hostcheck: internal error: %s: %s" % (type(exc).__name__, exc), err=True)
+        from hostcheck.report.escape import visible
+        click.echo("hostcheck: internal error: %s: %s" % (type(exc).__name__, visible(exc)), err=True)
         if os.environ.get("HOSTCHECK_DEBUG"):
             raise
         sys.exit(EXIT_NO_REPORT)

@@ -214,3 +214,131 @@ def test_rules_list_and_show():
     assert zh.exit_code == 0 and "依据" in zh.output
     missing = hostcheck_process("rules", "show", "no-such-rule")
     assert missing.returncode == 2 and "no rule" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# ------------------------------------------------------------------ bounded inputs, whole outputs
+
+SYSTEM_CAPTURE = os.path.join(REPO, "tests", "data", "captures", "debian12-this-machine.json")
+
+
+def limit_file_size(size):
+    """preexec_fn: writes beyond `size` bytes fail with EFBIG (a full disk, without one)."""
+    import resource
+    import signal
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return limit
+
+
+def one_line_exit_3(result, words):
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hostcheck: error: ") and words in lines[0], result.stderr
+    assert "internal error" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("fifo", "is a FIFO, not a regular file"),
+    ("zero", "is a character device, not a regular file"),
+    ("socket", "is a socket, not a regular file"),
+    ("huge", "is larger than 64 MiB, the limit for a capture (100 MiB)"),
+])
+def test_analyze_reads_only_a_regular_file_of_bounded_size(tmp_path, kind, words):
+    """A FIFO would block the read forever and /dev/zero never ends: refused before reading."""
+    import socket
+    path = tmp_path / "capture.json"
+    if kind == "fifo":
+        os.mkfifo(str(path))
+    elif kind == "zero":
+        os.symlink("/dev/zero", str(path))
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+    else:
+        with open(str(path), "wb") as handle:
+            handle.truncate(100 * 1024 * 1024)      # sparse
+    one_line_exit_3(hostcheck_process("analyze", str(path)), words)
+    one_line_exit_3(hostcheck_process("image", "x", "--capture", str(path)), words)
+
+
+def nested(levels):
+    return '{"format": "hostcheck.capture/v1", "deep": %s%s}' % ("[" * levels, "]" * levels)
+
+
+@pytest.mark.parametrize("levels", [65, 500, 1000, 100000])
+def test_analyze_refuses_json_nested_too_deeply(tmp_path, levels):
+    path = tmp_path / "deep.json"
+    path.write_text(nested(levels))
+    words = "nests JSON deeper than 64 levels"
+    one_line_exit_3(hostcheck_process("analyze", str(path)), words)
+    one_line_exit_3(hostcheck_process("analyze", str(path), "--redact", "--json"), words)
+    one_line_exit_3(hostcheck_process("analyze", "-", input=nested(levels)), "stdin " + words)
+
+
+def test_nesting_at_the_limit_is_judged(tmp_path):
+    doc = json.loads(open(SYSTEM_CAPTURE, encoding="utf-8").read())
+    doc["files"]["/etc/x"] = {"content": "", "deep": json.loads("[" * 61 + "]" * 61)}   # 64 levels in all
+    path = tmp_path / "capture.json"
+    path.write_text(json.dumps(doc))
+    result = hostcheck_process("analyze", str(path), "--redact", "--json")
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["format"] == "hostcheck.report/v1"
+
+
+def test_lone_surrogates_give_a_report_not_an_encoding_error(tmp_path):
+    """"\\ud800" is valid JSON that UTF-8 cannot encode: it becomes U+FFFD when read."""
+    text = open(SYSTEM_CAPTURE, encoding="utf-8").read()
+    text = text.replace('"nodename": "vm"', '"nodename": "vm\\ud800"').replace(
+        '"/hc-arm"', '"/hc-\\udfffarm"')
+    assert "\\ud800" in text and "\\udfff" in text
+    path = tmp_path / "capture.json"
+    path.write_text(text)
+    for args in (["--no-color"], ["--json"], ["--json", "--redact"], ["--no-color", "--redact"]):
+        result = hostcheck_process("analyze", str(path), *args)
+        assert result.returncode in (0, 1) and result.stderr == "", (args, result.stderr)
+    report = json.loads(hostcheck_process("analyze", str(path), "--json").stdout)
+    assert report["host"]["hostname"] == "vm\ufffd"
+    out = tmp_path / "report.json"
+    result = hostcheck_process("analyze", str(path), "--json", "-o", str(out))
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["host"]["hostname"] == "vm\ufffd"
+
+
+def test_a_failing_output_leaves_no_file_behind(capture_file, tmp_path):
+    """EFBIG past 4 KiB stands for a full disk: one line, exit 3, no truncated report, and an
+    older report at that path is left as it was."""
+    out = tmp_path / "report.json"
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", str(out),
+                               preexec_fn=limit_file_size(4096))
+    one_line_exit_3(result, "cannot write %s: File too large" % out)
+    assert os.listdir(str(tmp_path)) == []
+    out.write_text("{}\n")
+    result = hostcheck_process("analyze", str(capture_file), "-o", str(out), preexec_fn=limit_file_size(4096))
+    one_line_exit_3(result, "cannot write")
+    assert os.listdir(str(tmp_path)) == ["report.json"] and out.read_text() == "{}\n"
+
+
+def test_output_through_a_symlink_a_device_and_the_umask(capture_file, tmp_path):
+    real = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(real.name)
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", str(link))
+    assert result.returncode in (0, 1), result.stderr
+    assert link.is_symlink() and json.loads(real.read_text())["format"] == "hostcheck.report/v1"
+    assert sorted(os.listdir(str(tmp_path))) == ["link.json", "real.json"]
+    fresh = tmp_path / "fresh.json"
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", str(fresh),
+                               preexec_fn=lambda: os.umask(0o027))
+    assert result.returncode in (0, 1), result.stderr
+    assert oct(os.stat(str(fresh)).st_mode & 0o777) == oct(0o640)   # as open() would have made it
+    # /dev/null (and /dev/stdout, a FIFO…) is written to, never replaced by a file
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", "/dev/null")
+    assert result.returncode in (0, 1), result.stderr
+    import stat
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    result = hostcheck_process("analyze", str(capture_file), "--json", "-o", "/dev/stdout")
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["format"] == "hostcheck.report/v1"

@@ -20,7 +20,7 @@ from hostcheck.data import read_text
 from hostcheck.fleet import collect
 from hostcheck.report import STATUS_RANK
 
-from test_cli import hostcheck_process, run
+from test_cli import hostcheck_process, limit_file_size, run
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEMS = sorted(p for p in glob.glob(os.path.join(REPO, "tests/data/systems/*.json"))
@@ -338,3 +338,132 @@ def test_json_path_never_imports_rich(report_dir):
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
                          universal_newlines=True, env=dict(os.environ, PYTHONPATH=REPO), timeout=60).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+# ------------------------------------------------------------------ hostile inputs
+
+
+def make_hostile_inputs(folder, a_report):
+    """Beside good reports: special files, an oversize file and reports of odd shapes.
+
+    Returns {file name: words its skip reason must contain}; the two files not listed
+    (surrogates.json, markup.json) are valid reports and must be counted as hosts.
+    """
+    import socket
+
+    os.mkfifo(str(folder / "fifo.json"))
+    os.symlink("/dev/zero", str(folder / "zero.json"))
+    os.symlink("loop.json", str(folder / "loop.json"))
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "socket.json"))
+    server.close()
+    with open(str(folder / "huge.json"), "wb") as handle:
+        handle.truncate(collect.REPORT_LIMIT + 1)            # sparse: costs no disk
+
+    def variant(name, change):
+        doc = json.loads(json.dumps(a_report))
+        change(doc)
+        (folder / name).write_text(json.dumps(doc), encoding="utf-8")
+
+    def every_finding(**values):
+        return lambda doc: [f.update(values) for f in doc["findings"]]
+
+    def first_tree_status(value):
+        return lambda doc: doc["trees"].__setitem__(0, {"tree": "image", "subject": "x",
+                                                       "verdict": {"id": "native", "status": value}})
+    variant("area-list.json", every_finding(area=["kernel"]))
+    variant("area-number.json", every_finding(area=7))
+    variant("area-escape.json", every_finding(area="kernel\x1b[2J"))
+    variant("status-list.json", every_finding(status=["fail"]))
+    variant("status-none.json", every_finding(status=None))
+    variant("verdict-status-list.json", first_tree_status(["fail"]))
+    variant("verdict-status-dict.json", first_tree_status({"fail": 1}))
+    variant("findings-of-numbers.json", lambda doc: doc.__setitem__("findings", [1, 2]))
+    variant("id-number.json", lambda doc: [f.update(id=5) for f in doc["findings"] if f["status"] == "fail"])
+    variant("host-list.json", lambda doc: doc.__setitem__("host", ["node1"]))
+
+    # Tolerated: odd types in what is only shown, surrogates, markup.
+    def odd(doc):
+        for finding in doc["findings"]:
+            finding.update(title=["t"], evidence={"e": 1}, subject=3, remediation={"text": 5, "commands": 7})
+        doc["host"].update(os=["x"], arch=None, kernel={"release": 5})
+    variant("odd-types.json", odd)
+    bad_pair = '"\\ud800x\\udfff[/]"'
+    text = json.dumps(dict(a_report, host=dict(a_report["host"], hostname="SURROGATE")))
+    text = text.replace('"SURROGATE"', bad_pair, 1)
+    text = text.replace(json.dumps(a_report["findings"][0]["title"]), bad_pair, 1)
+    (folder / "surrogates.json").write_text(text, encoding="utf-8")
+    variant("markup.json", lambda doc: (doc["host"].update(hostname="[link=file:///etc/passwd]pwn[/link]"),
+                                        [f.update(title="[/]" + f["title"], evidence="[/][bold]x")
+                                         for f in doc["findings"]]))
+    return {
+        "fifo.json": "a FIFO, not a regular file", "zero.json": "a character device, not a regular file",
+        "socket.json": "a socket, not a regular file", "loop.json": "cannot read",
+        "huge.json": "larger than 16 MiB", "area-list.json": "area ['kernel']",
+        "area-number.json": "area 7", "area-escape.json": "area 'kernel\\x1b[2J'",
+        "status-list.json": "status ['fail']", "status-none.json": "status None",
+        "verdict-status-list.json": "trees[0].verdict has status ['fail']",
+        "verdict-status-dict.json": "trees[0].verdict has status {'fail': 1}",
+        "findings-of-numbers.json": "findings[0] is not a finding", "id-number.json": "has no id",
+        "host-list.json": "host, findings or trees",
+    }
+
+
+def test_hostile_inputs_are_skipped_and_every_good_host_counted(reports, tmp_path):
+    folder = tmp_path / "fleet"
+    folder.mkdir()
+    for path in reports:
+        shutil.copy(path, str(folder))
+    a_report = next(r for r in reports.values() if r["trees"] and r["findings"])
+    expected = make_hostile_inputs(folder, a_report)
+    good = len(reports) + 3                    # odd-types, surrogates and markup are hosts too
+
+    result = hostcheck_process("fleet", "--json", "--html", str(tmp_path / "page.html"), str(folder))
+
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    FLEET_SCHEMA.validate(doc)
+    assert doc["summary"]["hosts"] == good
+    reasons = {os.path.basename(s["path"]): s["reason"] for s in doc["skipped"]}
+    assert set(reasons) == set(expected)
+    for name, words in expected.items():
+        assert words in reasons[name], (name, reasons[name])
+    assert all("\n" not in reason and len(reason) < 200 for reason in reasons.values())
+    names = {h["hostname"] for h in doc["hosts"]}
+    assert "\ud800x\udfff[/]" in names and "[link=file:///etc/passwd]pwn[/link]" in names
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+    text = hostcheck_process("fleet", "--no-color", str(folder))
+    assert text.returncode == 1, text.stderr
+    assert "%d hosts" % good in text.stdout
+    assert "\\ud800x\\udfff[/]" in text.stdout and "[link=file:///etc/passwd]pwn[/link]" in text.stdout
+    assert "a FIFO, not a regular file" in text.stdout
+    assert "\x1b" not in text.stdout
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert page.count('<tr data-rank="') == good
+    assert "\\ud800x\\udfff[/]" in page and "[link=file:///etc/passwd]pwn[/link]" in page
+
+
+def test_a_fifo_given_by_name_is_skipped_not_waited_on(reports, tmp_path):
+    os.mkfifo(str(tmp_path / "reports.json"))
+    result = hostcheck_process("fleet", "--json", str(tmp_path / "reports.json"), next(iter(reports)))
+    assert result.returncode in (0, 1), result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["hosts"] == 1 and doc["skipped"][0]["reason"] == "not read: a FIFO, not a regular file"
+
+
+@pytest.mark.parametrize("option", ["--html", "-o"])
+def test_a_failing_write_leaves_no_file_behind(report_dir, tmp_path, option):
+    """A write that fails halfway (here: EFBIG past 4 KiB, as a full disk would) is one line,
+    exit 3, and no truncated file: neither a new one nor a clobbered old one."""
+    target = tmp_path / "out"
+    args = ["fleet", report_dir, option, str(target)] + (["--json"] if option == "--html" else [])
+    result = hostcheck_process(*args, preexec_fn=limit_file_size(4096))
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("hostcheck: error: cannot write %s: File too large" % target)
+    assert os.listdir(str(tmp_path)) == []
+    target.write_text("the previous page\n", encoding="utf-8")
+    assert hostcheck_process(*args, preexec_fn=limit_file_size(4096)).returncode == 3
+    assert os.listdir(str(tmp_path)) == ["out"] and target.read_text(encoding="utf-8") == "the previous page\n"
+    assert hostcheck_process(*args).returncode == 1    # no limit: written whole
+    assert len(target.read_text(encoding="utf-8")) > 4096 and os.listdir(str(tmp_path)) == ["out"]

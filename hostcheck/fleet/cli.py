@@ -54,7 +54,8 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
         from hostcheck.fleet.html import render_html
         _write_chunks(render_html(doc), html_file)
     if as_json:
-        _write_chunks(json_chunks(doc), output)
+        from hostcheck.report.escape import safe_json_text
+        _write_chunks(map(safe_json_text, json_chunks(doc)), output)
         if skipped:
             click.echo("hostcheck: skipped %d input%s that %s not a usable report (see \"skipped\")"
                        % (len(skipped), "" if len(skipped) == 1 else "s", "is" if len(skipped) == 1 else "are"),
@@ -66,17 +67,17 @@ def fleet(ctx, paths, as_json, html_file, output, fail_on, lang, no_color):
 
 def _write_chunks(chunks, output):
     """Write text piece by piece to FILE, or stdout for None or `-` (a 10,000-host
-    document is never held as one string)."""
+    document is never held as one string). FILE appears only once complete
+    (files.write_whole): a failure halfway leaves no truncated page or document."""
     if not output or output == "-":
         stream = click.get_text_stream("stdout")
         for chunk in chunks:
             stream.write(chunk)
         stream.flush()
         return
+    from hostcheck.files import write_whole
     try:
-        with open(output, "w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        write_whole(output, chunks)
     except OSError as exc:
         raise Fatal("cannot write %s: %s" % (output, exc.strerror or exc))
 

@@ -12,7 +12,9 @@ remediation shared by thousands of hosts is pickled back once per batch.
 
 import json
 import os
+import re
 
+from hostcheck.files import REPORT_LIMIT, Refused, read_regular
 from hostcheck.report import CAPTURE_FORMAT, REPORT_FORMAT, STATUS_RANK
 
 from hostcheck.fleet import FLEET_FORMAT
@@ -65,9 +67,19 @@ def find_report_files(paths):
     return found
 
 
+# What an area looks like: SPEC's, or a short word a newer hostcheck may add.
+_AREA = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+
+
+def _quoted(value):
+    """`value` as a one-line reason quotes it: repr, cut to a few dozen characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _status(value, where):
-    if value not in STATUS_RANK:
-        raise NotAReport("malformed report: %s has status %r" % (where, value))
+    if not isinstance(value, str) or value not in STATUS_RANK:
+        raise NotAReport("malformed report: %s has status %s" % (where, _quoted(value)))
     return value
 
 
@@ -78,7 +90,8 @@ def _text(value):
 def _remediation(value, intern):
     if not isinstance(value, dict):
         return None
-    commands = [intern(c) for c in value.get("commands") or () if isinstance(c, str)]
+    commands = value.get("commands")
+    commands = [intern(c) for c in commands if isinstance(c, str)] if isinstance(commands, list) else []
     text = _text(value.get("text")) or ""
     if not text and not commands:
         return None
@@ -112,21 +125,23 @@ def reduce_report(doc, source, intern=lambda s: s):
     areas, summary, kept = {}, dict.fromkeys(STATUS_RANK, 0), []
     rank = STATUS_RANK
     for index, finding in enumerate(findings):
-        try:
-            status, area = finding["status"], finding.get("area") or "docker"
-            summary[status] += 1
-        except (TypeError, KeyError, AttributeError):
-            if isinstance(finding, dict) and "status" in finding:
-                raise NotAReport("malformed report: findings[%d] has status %r" % (index, finding["status"]))
+        if not isinstance(finding, dict) or "status" not in finding:
             raise NotAReport("malformed report: findings[%d] is not a finding with a status" % index)
+        status = finding["status"]
+        if type(status) is not str or status not in rank:        # (inline: ~100 findings a report)
+            _status(status, "findings[%d]" % index)
+        area = finding.get("area") or "docker"
+        if type(area) is not str or (area not in areas and not _AREA.match(area)):
+            raise NotAReport("malformed report: findings[%d] has area %s" % (index, _quoted(area)))
+        summary[status] += 1
         if area not in areas or rank[status] > rank[areas[area]]:
             areas[area] = status
         # pass and skip say nothing is to be done: counted above, not kept (a skip's reason
         # is in the host's own report; 10,000 hosts x ~35 skips would dwarf the rest).
         if status == "pass" or status == "skip":
             continue
-        if not isinstance(finding.get("id"), str) or not isinstance(area, str):
-            raise NotAReport("malformed report: findings[%d] has no id or area" % index)
+        if not isinstance(finding.get("id"), str):
+            raise NotAReport("malformed report: findings[%d] has no id" % index)
         kept.append({
             "id": intern(finding["id"]), "area": intern(area), "status": status,
             "title": intern(_text(finding.get("title")) or finding["id"]),
@@ -181,13 +196,20 @@ def reduce_report(doc, source, intern=lambda s: s):
 
 
 def read_report(path, intern=lambda s: s):
-    """One file → ("host", record) or ("skipped", {"path", "reason"})."""
+    """One file → ("host", record) or ("skipped", {"path", "reason"}).
+
+    Only a regular file of at most REPORT_LIMIT bytes is read (files.read_regular); whatever
+    is wrong with one file is its reason to be skipped, never the end of the run.
+    """
+    data = b""
     try:
-        with open(path, "r", encoding="utf-8") as handle:
-            doc = json.load(handle)
+        data = read_regular(path, REPORT_LIMIT, "a report")
+        doc = json.loads(data.decode("utf-8"))
         return "host", reduce_report(doc, path, intern)
     except NotAReport as exc:
         reason = str(exc)
+    except Refused as exc:
+        reason = "not read: %s" % exc
     except OSError as exc:
         reason = "cannot read: %s" % (exc.strerror or exc)
     except UnicodeDecodeError:
@@ -195,16 +217,15 @@ def read_report(path, intern=lambda s: s):
     except RecursionError:
         reason = "not a hostcheck report (JSON nested too deeply)"
     except ValueError as exc:
-        reason = _json_reason(path, exc)
+        reason = _json_reason(data, exc)
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:
+        # A shape reduce_report did not foresee: this file is skipped, the fleet goes on.
+        reason = "malformed report (%s: %s)" % (type(exc).__name__, str(exc)[:80])
     return "skipped", {"path": path, "reason": reason}
 
 
-def _json_reason(path, exc):
-    try:
-        empty = os.path.getsize(path) == 0
-    except OSError:
-        empty = False
-    if empty:
+def _json_reason(data, exc):
+    if not data:
         return "empty file"
     message = getattr(exc, "msg", None) or str(exc)
     position = getattr(exc, "pos", None)

@@ -6,10 +6,11 @@ browser too. Everything from the reports is HTML-escaped; without JS the page st
 (the JS only sorts and filters).
 """
 
+import html
 import string
-from html import escape
 
 from hostcheck.report import STATUS_RANK
+from hostcheck.report.escape import visible
 
 from hostcheck.fleet.i18n import summary_values, words as fleet_words
 
@@ -113,6 +114,12 @@ JS = """
   openTarget();
 })();
 """
+
+
+def escape(value):
+    """Any value as page text: HTML-escaped, its controls and lone surrogates shown as escapes
+    (line breaks kept: the page lays them out)."""
+    return html.escape(visible(value, newlines=True))
 
 
 def _t(template, **values):

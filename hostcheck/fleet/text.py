@@ -1,17 +1,20 @@
 """The fleet view for a terminal: summary, host × area matrix, rules that do not pass,
 OS/platform groups, skipped inputs. rich is imported here only (never on the JSON path).
+
+Every string from a report (or a file name) goes through escape.visible and into a rich
+Text, never markup: `[/]` or `[link=file:///…]` in a report prints as those characters.
 """
 
 import string
 
 from rich import box
-from rich.console import Console
 from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
 from hostcheck.report import STATUS_RANK
-from hostcheck.report.text import STYLE
+from hostcheck.report.escape import visible as v
+from hostcheck.report.text import STYLE, terminal_console
 
 from hostcheck.fleet.i18n import summary_values, words as fleet_words
 
@@ -31,7 +34,7 @@ def _cell(status, words):
 
 def _os_label(os_):
     name = os_.get("id") or os_.get("name") or "?"
-    return "%s %s" % (name, os_["version"]) if os_.get("version") else name
+    return v("%s %s" % (name, os_["version"]) if os_.get("version") else name)
 
 
 def _by_severity(host):
@@ -83,10 +86,10 @@ def matrix_lines(fleet, words, width, paint):
     # Full area names need ~180 columns; below that they shorten to four letters, and the
     # identity columns share what is left, so that no status column is ever cut off.
     full = width >= 180
-    heads = [area if full else area[:4] for area in fleet["areas"]]
+    heads = [v(area) if full else v(area)[:4] for area in fleet["areas"]]
     area_widths = [max(cell, cell_len(head)) for head in heads]
     hosts = sorted(fleet["hosts"], key=_by_severity)
-    rows = [(h["hostname"], _os_label(h["os"]), h["platform"] or "?", h["kernel"] or "?") for h in hosts]
+    rows = [(v(h["hostname"]), _os_label(h["os"]), v(h["platform"] or "?"), v(h["kernel"] or "?")) for h in hosts]
     left = max(width - sum(w + 1 for w in area_widths) - 4, 4 * 6)
     titles = (words["host"], words["os"], words["platform"], words["kernel"])
     id_widths = []
@@ -110,7 +113,7 @@ def matrix_lines(fleet, words, width, paint):
 
 def _host_list(entry, words):
     named = entry["hosts"]["error"] + entry["hosts"]["fail"] + entry["hosts"]["warn"] + entry["hosts"]["info"]
-    shown = ", ".join(named[:HOSTS_SHOWN])
+    shown = ", ".join(v(name) for name in named[:HOSTS_SHOWN])
     if len(named) > HOSTS_SHOWN:
         shown += " " + _t(words["more"], n=len(named) - HOSTS_SHOWN)
     return shown
@@ -119,8 +122,8 @@ def _host_list(entry, words):
 def rule_title(entry, words):
     if entry["kind"] == "tree":
         tree, verdict = entry["id"].split("/", 1)
-        return _t(words["tree_title"], tree=tree, verdict=verdict)
-    return entry["title"]
+        return _t(words["tree_title"], tree=v(tree), verdict=v(verdict))
+    return v(entry["title"])
 
 
 def rules_table(fleet, words):
@@ -133,9 +136,9 @@ def rules_table(fleet, words):
     table.add_column(words["failing_hosts"], ratio=2)
     for entry in fleet["per_rule"]:
         counts = entry["counts"]
-        table.add_row(entry["id"], entry["area"], rule_title(entry, words),
-                      str(counts["fail"] + counts["error"] or ""), str(counts["warn"] or ""),
-                      str(counts["info"] or ""), _host_list(entry, words))
+        table.add_row(Text(v(entry["id"])), Text(v(words["area"].get(entry["area"], entry["area"]))),
+                      Text(rule_title(entry, words)), Text(str(counts["fail"] + counts["error"] or "")),
+                      Text(str(counts["warn"] or "")), Text(str(counts["info"] or "")), Text(_host_list(entry, words)))
     return table
 
 
@@ -152,8 +155,9 @@ def groups_table(fleet, words):
         if os_.get("version") and os_["version"] not in name:
             name = "%s %s" % (name, os_["version"])
         worst = group["worst"]
-        table.add_row(name, group["platform"] or "?", str(group["hosts"]),
-                      str(worst["fail"] + worst["error"] or ""), str(worst["warn"] or ""), str(worst["info"] or ""))
+        table.add_row(Text(v(name)), Text(v(group["platform"] or "?")), Text(str(group["hosts"])),
+                      Text(str(worst["fail"] + worst["error"] or "")), Text(str(worst["warn"] or "")),
+                      Text(str(worst["info"] or "")))
     return table
 
 
@@ -162,30 +166,29 @@ def skipped_table(fleet, words):
     table.add_column(words["file"], overflow="fold")
     table.add_column(words["reason"], ratio=1)
     for entry in fleet["skipped"]:
-        table.add_row(entry["path"], entry["reason"])
+        table.add_row(Text(v(entry["path"])), Text(v(entry["reason"])))
     return table
 
 
 def render(fleet, file=None, color=True, width=None):
     """Print the fleet view; `file` defaults to stdout."""
     words = fleet_words(fleet.get("lang", "en"))
-    console = Console(file=file, no_color=not color, color_system="auto" if color else None,
-                      highlight=False, width=width, force_terminal=None if color else False)
+    console = terminal_console(file, color, width)
     if width is None and not console.is_terminal:
         console.width = 200  # a pipe or a file: whole tables, nothing cropped at 80 columns
     summary_line = Text(_t(words["summary"], **summary_values(fleet)), style="bold")
-    console.print(Text(words["title"], style="bold"), "—", summary_line)
+    console.print(Text(words["title"], style="bold"), Text("—"), summary_line)
     if fleet["hosts"]:
         console.file.write("\n".join(matrix_lines(fleet, words, console.width, _painter(console))) + "\n\n")
     if fleet["per_rule"]:
         console.print(rules_table(fleet, words))
     else:
-        console.print(words["no_rules"])
+        console.print(Text(words["no_rules"]))
     if fleet["groups"]:
         console.print(groups_table(fleet, words))
     if fleet["skipped"]:
         console.print(skipped_table(fleet, words))
     duplicates = fleet["summary"]["duplicate_hostnames"]
     if duplicates:
-        console.print(Text(_t(words["duplicates"], names=", ".join(duplicates)), style="yellow"))
+        console.print(Text(_t(words["duplicates"], names=", ".join(v(name) for name in duplicates)), style="yellow"))
     console.print(summary_line)

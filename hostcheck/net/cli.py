@@ -20,7 +20,8 @@ class BadArgument(click.UsageError):
     exit_code = EXIT_USAGE
 
     def show(self, file=None):
-        click.echo("hostcheck: error: %s" % self.format_message(), err=True)
+        from hostcheck.report.escape import visible
+        click.echo("hostcheck: error: %s" % visible(self.format_message()), err=True)
 
 
 capture_option = click.option(

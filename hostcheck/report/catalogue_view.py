@@ -11,6 +11,7 @@ import string
 
 import click
 
+from hostcheck.report.escape import visible as v
 from hostcheck.report.i18n import ui
 from hostcheck.status import RANK
 
@@ -60,8 +61,9 @@ def list_rules(lang, as_json):
     if as_json:
         click.echo(json.dumps({"catalogue": catalogue.version, "rules": rows}, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+    from hostcheck.report.text import terminal_console
     labels = LABELS[lang]
     table = Table(show_lines=False, box=None, header_style="bold")
     table.add_column(labels["id"], style="cyan", no_wrap=True)
@@ -69,8 +71,8 @@ def list_rules(lang, as_json):
     table.add_column(labels["title"])
     areas = ui(lang)["area"]
     for row in rows:
-        table.add_row(row["id"], areas.get(row["area"], row["area"]), row["title"])
-    console = Console(highlight=False)
+        table.add_row(Text(v(row["id"])), Text(v(areas.get(row["area"], row["area"]))), Text(v(row["title"])))
+    console = terminal_console(None, True, None)
     console.print(table)
     console.print(string.Template(labels["count"]).substitute(n=len(rows), v=catalogue.version), style="dim")
 
@@ -176,47 +178,51 @@ def show_rule(rule_id, lang, as_json):
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return True
-    from rich.console import Console
-    console = Console(highlight=False)
+    from hostcheck.report.text import terminal_console
+    console = terminal_console(None, True, None)
     for line in render_lines(data, lang):
         console.print(*line) if isinstance(line, tuple) else console.print(line)
     return True
 
 
 def render_lines(data, lang):
-    """The text of `rules show` as rich Text lines (kept apart from printing, for tests)."""
+    """The text of `rules show` as rich Text lines (kept apart from printing, for tests).
+
+    The catalogue's text is ours, but its examples quote facts: every string is escaped
+    (escape.visible) like a report's.
+    """
     from rich.text import Text
     labels, words = LABELS[lang], ui(lang)
-    status = lambda s: words["status"].get(s, s)  # noqa: E731
+    status = lambda s: words["status"].get(s, v(s))  # noqa: E731
     colon = words["colon"]
-    lines = [Text.assemble((data["id"], "bold cyan"), "  ", (data["title"], "bold")),
-             Text("%s%s%s" % (labels["area"], colon, words["area"].get(data["area"], data["area"])))]
+    lines = [Text.assemble((v(data["id"]), "bold cyan"), "  ", (v(data["title"]), "bold")),
+             Text("%s%s%s" % (labels["area"], colon, words["area"].get(data["area"], v(data["area"]))))]
     if data.get("why"):
-        lines.append(Text("%s%s%s" % (labels["why"], colon, data["why"])))
-    lines.append(Text("%s%s%s" % (labels["source"], colon, data["source"])))
+        lines.append(Text("%s%s%s" % (labels["why"], colon, v(data["why"]))))
+    lines.append(Text("%s%s%s" % (labels["source"], colon, v(data["source"]))))
     for ref in data["refs"]:
-        lines.append(Text("  " + ref, style="dim"))
-    lines.append(Text("%s%s%s" % (labels["reads"], colon, ", ".join(data["reads"])), style="dim"))
+        lines.append(Text("  " + v(ref), style="dim"))
+    lines.append(Text("%s%s%s" % (labels["reads"], colon, ", ".join(v(name) for name in data["reads"])), style="dim"))
     lines.append(Text(""))
     lines.append(Text(labels["outcomes"], style="bold"))
     if data.get("foreach"):
-        lines.append(Text("  %s %s" % (labels["for_each"], data["foreach"]), style="dim"))
+        lines.append(Text("  %s %s" % (labels["for_each"], v(data["foreach"])), style="dim"))
     if data.get("applies"):
-        lines.append(Text("  %s%s%s" % (labels["skip_when"], colon, data["applies"]["otherwise"]
-                                         or "not (%s)" % data["applies"]["when"]), style="dim"))
+        lines.append(Text("  %s%s%s" % (labels["skip_when"], colon, v(data["applies"]["otherwise"]
+                                         or "not (%s)" % data["applies"]["when"])), style="dim"))
     for outcome in data["outcomes"]:
         lines.append(Text.assemble(("  %-5s " % status(outcome["status"]), "bold"),
-                                   outcome["when"] or labels["otherwise"]))
+                                   v(outcome["when"] or labels["otherwise"])))
     for key, label in (("pass", labels["example_pass"]), ("problem", labels["example_problem"])):
         example = data["examples"].get(key)
         if not example:
             continue
         lines.append(Text(""))
-        lines.append(Text("%s%s%s" % (label, colon, example["name"]), style="bold"))
+        lines.append(Text("%s%s%s" % (label, colon, v(example["name"])), style="bold"))
         for finding in example["findings"]:
             subject = "%s: " % finding["subject"] if finding.get("subject") else ""
             lines.append(Text.assemble(("  %-5s " % status(finding["status"]), "bold"),
-                                       subject + finding["evidence"]))
+                                       v(subject + finding["evidence"])))
     fixes = [o for o in data["outcomes"] if o.get("remediation")]
     if fixes:
         lines.append(Text(""))
@@ -228,16 +234,16 @@ def render_lines(data, lang):
             if key in shown:      # outcomes often share one fix (YAML anchors)
                 continue
             shown.add(key)
-            lines.append(Text.assemble(("  %-5s " % status(outcome["status"]), "bold"), remediation["text"]))
+            lines.append(Text.assemble(("  %-5s " % status(outcome["status"]), "bold"), v(remediation["text"])))
             for family, commands in remediation["commands"].items():
-                lines.append(Text("        %s" % FAMILIES[lang].get(family, family), style="dim"))
+                lines.append(Text("        %s" % FAMILIES[lang].get(family, v(family)), style="dim"))
                 for command in commands:
-                    lines.append(Text("          $ " + command))
+                    lines.append(Text("          $ " + v(command)))
     others = [c for c in data["cases"]
               if c["name"] not in [(data["examples"].get(k) or {}).get("name") for k in ("pass", "problem")]]
     if others:
         lines.append(Text(""))
         lines.append(Text(labels["more"], style="bold"))
         for case in others:
-            lines.append(Text.assemble(("  %-5s " % status(case["expect"]), "bold"), case["name"]))
+            lines.append(Text.assemble(("  %-5s " % status(case["expect"]), "bold"), v(case["name"])))
     return lines
