@@ -70,6 +70,11 @@ def _default_lang():
     return lang_from_locale()
 
 
+def _remember(ctx, param, value):
+    ctx.meta["hostcheck." + param.name] = value
+    return value
+
+
 def report_options(func):
     """Options shared by every command that prints a report (SPEC: common options)."""
     options = [
@@ -89,6 +94,12 @@ def report_options(func):
         click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
                      metavar="SECONDS", help="Bound each probe; the whole capture has a deadline of a few times this."),
         click.option("--no-color", is_flag=True, help="Plain text, no colours."),
+        # Kept in ctx.meta (emit_report reads them), so that no command's signature changes.
+        click.option("--html", "html_file", metavar="FILE", expose_value=False, callback=_remember,
+                     type=click.Path(dir_okay=False), help="Also write the report as one self-contained HTML page."),
+        click.option("--fix-script", "fix_script_file", metavar="FILE", expose_value=False, callback=_remember,
+                     type=click.Path(dir_okay=False),
+                     help="Also write the remediation commands as a bash script to review (hostcheck never runs it)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -174,11 +185,29 @@ def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_col
         capture = pseudonymise(capture)
     lang = lang or _default_lang()
     report, _facts = build_report(capture, lang=lang, only=_split_ids(only), skip=_split_ids(skip), trees=trees)
+    write_side_files(ctx, report)
     if as_json:
         _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output)
     else:
         _print_text(report, output, color=not no_color)
     ctx.exit(exit_code(report, fail_on))
+
+
+def write_side_files(ctx, report):
+    """--html FILE and --fix-script FILE, written whole (beside stdout's report)."""
+    from hostcheck.report.sidefile import write_atomically
+    for key, module in (("hostcheck.html_file", "hostcheck.report.html:render_page"),
+                        ("hostcheck.fix_script_file", "hostcheck.report.fixscript:render_script")):
+        path = ctx.meta.get(key)
+        if not path:
+            continue
+        import importlib
+        module_name, function = module.split(":")
+        text = getattr(importlib.import_module(module_name), function)(report)
+        try:
+            write_atomically(path, text)
+        except OSError as exc:
+            raise Fatal("cannot write %s: %s" % (path, exc.strerror or exc))
 
 
 def _print_text(report, output, color):

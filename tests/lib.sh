@@ -14,6 +14,8 @@ die() { log "error: $*"; exit 1; }
 # chromium: renders the fleet HTML page headless for its screenshot test.
 APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-support firewalld dbus
               iptables iproute2 chromium)
+# shellcheck: the generated --fix-script is linted by the tests (Debian 12: 0.9.0).
+APT_PACKAGES+=(shellcheck)
 # packaging/build-rpm and build-deb: rpmbuild (Debian's rpm), dpkg-buildpackage with debhelper.
 APT_PACKAGES+=(rpm dpkg-dev debhelper)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
