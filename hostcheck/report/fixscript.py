@@ -458,14 +458,13 @@ def _prompted(block, words, number, total):
         if line.kind != CODE:
             out.append(_comment_line(line, "    # "))
             continue
-        if "$(" in line.text:
-            out.append("    # shellcheck disable=SC2046  # the catalogue's $(...) lists split into words on purpose")
-        if _top_level_and(line.text):
-            # set -e does not stop at a failing `a` in `a && b`: `|| stop` does
-            out.append("    # shellcheck disable=SC2015  # || stop runs when either part fails, as meant")
-            out.append("    %s || stop" % line.text)
-        else:
-            out.append("    " + line.text)
+        # SC2046: the catalogue's $(...) lists split into words on purpose; SC2015: `|| stop`
+        # runs when either part of `a && b` fails, as meant (set -e does not stop at `a`)
+        chained = _top_level_and(line.text)
+        codes = [code for code, used in (("SC2046", "$(" in line.text), ("SC2015", chained)) if used]
+        if codes:
+            out.append("    # shellcheck disable=%s" % ",".join(codes))
+        out.append("    %s%s" % (line.text, " || stop" if chained else ""))
     out.append("fi")
     return out
 
@@ -524,6 +523,8 @@ def _preamble(report, words, has_code):
         "    echo %s >&2" % shlex.quote(words["failed"]),
         "}",
         "trap on_error ERR",
+        "# `a && b || stop`: set -e does not stop at a failing `a` (shellcheck's SC2015 says",
+        "# as much); $(...) lists of package names split into words on purpose (SC2046).",
         "stop() {",
         "    on_error",
         "    exit 1",
@@ -534,7 +535,7 @@ def _preamble(report, words, has_code):
         "    local label=$1 answer",
         "    shift",
         "    printf '\\n== %s\\n' \"$label\"",
-        "    printf '   # %s\\n' \"$@\"",
+        "    printf '   $ %s\\n' \"$@\"",
         "    if [ \"$assume_yes\" -eq 1 ]; then",
         "        return 0",
         "    fi",
