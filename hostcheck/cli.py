@@ -195,7 +195,7 @@ def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_col
 
 def write_side_files(ctx, report):
     """--html FILE and --fix-script FILE, written whole (beside stdout's report)."""
-    from hostcheck.report.sidefile import write_atomically
+    from hostcheck.files import write_whole
     for key, module in (("hostcheck.html_file", "hostcheck.report.html:render_page"),
                         ("hostcheck.fix_script_file", "hostcheck.report.fixscript:render_script")):
         path = ctx.meta.get(key)
@@ -205,7 +205,7 @@ def write_side_files(ctx, report):
         module_name, function = module.split(":")
         text = getattr(importlib.import_module(module_name), function)(report)
         try:
-            write_atomically(path, text)
+            write_whole(path, [text])
         except OSError as exc:
             raise Fatal("cannot write %s: %s" % (path, exc.strerror or exc))
 

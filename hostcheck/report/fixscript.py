@@ -29,7 +29,7 @@ import shlex
 
 from hostcheck.report import STATUS_RANK
 from hostcheck.report.i18n import ui
-from hostcheck.report.sidefile import visible
+from hostcheck.report.escape import visible
 
 # A value filled into a catalogue command that needs no quoting anywhere in it.
 PLAIN_WORD = r"(?!-)[A-Za-z0-9_@%+=:,./-]+"
@@ -80,7 +80,7 @@ def comment_text(value):
     separators escaped, so that data can neither end the comment nor hide what follows.
 
     >>> comment_text("a\\nrm -rf /\\u202e")
-    'a\\\\x0arm -rf /\\\\u202e'
+    'a\\\\nrm -rf /\\\\u202e'
     """
     return visible(value)
 

@@ -23,7 +23,7 @@ from html import escape
 
 from hostcheck.report import STATUS_RANK
 from hostcheck.report.i18n import ui
-from hostcheck.report.sidefile import visible
+from hostcheck.report.escape import visible
 
 CSS = """
 :root { --fail:#c62828; --error:#8e24aa; --warn:#f9a825; --info:#1e88e5; --pass:#2e7d32; --skip:#9e9e9e; }
