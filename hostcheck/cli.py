@@ -34,6 +34,7 @@ LAZY_COMMANDS = {
     "image": "hostcheck.image.cli:image",
     "net": "hostcheck.net.cli:net",
     "fleet": "hostcheck.fleet.cli:fleet",
+    "completion": "hostcheck.completion:completion",
 }
 
 
@@ -42,7 +43,9 @@ class DefaultToCheck(click.Group):
 
     def parse_args(self, ctx, args):
         group_only = {"--help", "-h", "--version"}
-        if not args or (args[0].startswith("-") and args[0] not in group_only):
+        # Shell completion parses resiliently: there `hostcheck <TAB>` lists the commands.
+        bare = not args and not ctx.resilient_parsing
+        if bare or (args and args[0].startswith("-") and args[0] not in group_only):
             args = ["check"] + list(args)
         return super().parse_args(ctx, args)
 

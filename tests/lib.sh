@@ -18,6 +18,11 @@ APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-s
 APT_PACKAGES+=(shellcheck)
 # packaging/build-rpm and build-deb: rpmbuild (Debian's rpm), dpkg-buildpackage with debhelper.
 APT_PACKAGES+=(rpm dpkg-dev debhelper)
+# The packages' own linters (Debian 12: rpmlint 2.4.0, lintian 2.116.3); gnupg signs the
+# RPM rpmlint checks; pipx: the README's install line with Debian's own python3 (PEP 668).
+APT_PACKAGES+=(rpmlint lintian gnupg pipx)
+# `hostcheck completion zsh|fish` is sourced in the real shells.
+APT_PACKAGES+=(zsh fish)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 

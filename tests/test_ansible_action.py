@@ -169,7 +169,8 @@ def test_missing_hostcheck_on_the_controller_is_one_clear_line(monkeypatch):
     args = {"timeout": 5.0, "capture": None}
     with pytest.raises(action.HostcheckError) as caught:
         plugin._hostcheck(args, {})
-    assert "pip install hostcheck" in str(caught.value)
+    # The distribution on the package index is ours: `pip install hostcheck` is another project.
+    assert "-m pip install hostcheck-containers`" in str(caught.value)
     assert "hostcheck.pyz" in str(caught.value)
 
 
@@ -177,7 +178,124 @@ def documentation():
     tree = ast.parse((COLLECTION / "plugins" / "modules" / "hostcheck.py").read_text(encoding="utf-8"))
     texts = {node.targets[0].id: node.value.value for node in tree.body
              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
-    return {name: yaml.safe_load(texts[name]) for name in ("DOCUMENTATION", "RETURN")}
+    return {name: yaml.safe_load(texts[name]) for name in ("DOCUMENTATION", "EXAMPLES", "RETURN")}
+
+
+# ------------------------------------------------------------------ like fetch: dest, changed, check mode
+
+
+def plugin_for(playbook_dir, check_mode=False):
+    """The action as ansible-playbook runs it, as far as _hostcheck needs: ansible's own
+    DataLoader with the playbook's directory as its base, and the task's check mode."""
+    from types import SimpleNamespace
+
+    from ansible.parsing.dataloader import DataLoader
+
+    plugin = action.ActionModule.__new__(action.ActionModule)
+    plugin._loader = DataLoader()
+    plugin._loader.set_basedir(str(playbook_dir))
+    plugin._task = SimpleNamespace(check_mode=check_mode)
+    return plugin
+
+
+def task_args(**overrides):
+    args = {name: spec.get("default") for name, spec in action.ARGUMENT_SPEC.items()}
+    args.update(capture=str(SYSTEMS / "centos7-docker24-firewalld.json"), return_report=False)
+    args.update(overrides)
+    return args
+
+
+def test_relative_dest_is_relative_to_the_playbook_directory(tmp_path, monkeypatch):
+    playbook_dir, elsewhere = tmp_path / "site", tmp_path / "cwd"
+    playbook_dir.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where ansible-playbook was started: not where dest goes
+    out = plugin_for(playbook_dir)._hostcheck(task_args(dest="reports/centos7.json"), {})
+    assert out["dest"] == str(playbook_dir / "reports" / "centos7.json")
+    assert json.loads((playbook_dir / "reports" / "centos7.json").read_text())["format"] == "hostcheck.report/v1"
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_changed_exactly_when_the_report_file_changes(tmp_path):
+    dest = tmp_path / "reports" / "centos7.json"
+    first = plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest)), {"inventory_hostname": "centos7"})
+    assert first["changed"] is True and dest.exists()
+    written = dest.read_bytes()
+    # The same capture judged again differs only in generated_at: the file stays as it was.
+    again = plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest)), {"inventory_hostname": "centos7"})
+    assert again["changed"] is False
+    assert dest.read_bytes() == written
+    # Another verdict (another language) is a change, and the file is rewritten.
+    chinese = plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest), lang="zh"), {"inventory_hostname": "centos7"})
+    assert chinese["changed"] is True
+    assert json.loads(dest.read_text(encoding="utf-8"))["findings"][0]["title"] != \
+        json.loads(written.decode("utf-8"))["findings"][0]["title"]
+    # Something else at dest (not a report, or not JSON) is replaced: a change.
+    dest.write_text("not json")
+    assert plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest)), {})["changed"] is True
+    assert json.loads(dest.read_text())["format"] == "hostcheck.report/v1"
+
+
+def test_check_mode_writes_nothing_and_says_what_would_change(tmp_path):
+    dest = tmp_path / "reports" / "centos7.json"
+    out = plugin_for(tmp_path, check_mode=True)._hostcheck(task_args(dest=str(dest)), {})
+    assert (out["changed"], out["dest"]) == (True, str(dest))
+    assert not (tmp_path / "reports").exists()  # not even the directory
+    plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest)), {})
+    before = dest.stat()
+    out = plugin_for(tmp_path, check_mode=True)._hostcheck(task_args(dest=str(dest)), {})
+    assert out["changed"] is False
+    assert (dest.stat().st_mtime_ns, dest.stat().st_ino) == (before.st_mtime_ns, before.st_ino)
+
+
+def test_reaching_fail_on_fails_with_one_line_and_still_writes_the_report(tmp_path):
+    dest = tmp_path / "centos7.json"
+    out = plugin_for(tmp_path)._hostcheck(task_args(dest=str(dest)), {})
+    report = json.loads(dest.read_text(encoding="utf-8"))
+    assert out["failed"] is True and out["fail_on_reached"] is True
+    assert "\n" not in out["msg"]
+    failing_ids = [f["id"] for f in report["findings"] if f["status"] in ("fail", "error")]
+    assert len(failing_ids) > 1
+    assert out["msg"] == "hostcheck: %d findings reach fail_on=fail: %s" % (len(failing_ids), ", ".join(failing_ids))
+    # Kylin's fixture has nothing at fail: the task passes and says the worst status.
+    kylin = plugin_for(tmp_path)._hostcheck(task_args(capture=str(SYSTEMS / "kylin-v10-sp3-arm64.json")), {})
+    assert "failed" not in kylin and kylin["fail_on_reached"] is False
+    assert kylin["msg"] == "hostcheck: nothing reaches fail_on=fail (worst: %s)" % kylin["worst"]
+
+
+def test_summary_line_names_the_first_ids_and_counts_the_rest():
+    findings = [{"id": "rule-%d" % i} for i in range(11)] + [{"id": "binfmt-x", "subject": "qemu-arm"}]
+    trees = [{"tree": "image", "subject": "app:1", "verdict": "impossible"}]
+    line = action.summary_line(findings, trees, "warn", "fail")
+    assert line.startswith("hostcheck: 12 findings and 1 tree verdict reach fail_on=warn: rule-0, rule-1, ")
+    assert line.endswith("rule-7 and 5 more")
+    assert action.summary_line([{"id": "a", "subject": "x\ny"}], [], "fail", "fail") == \
+        "hostcheck: 1 finding reach fail_on=fail: a(x y)"
+
+
+def test_examples_gather_everything_and_fail_at_the_end():
+    examples = documentation()["EXAMPLES"]
+    assert not [task for task in examples if "ignore_errors" in task]
+    gather = next(task for task in examples if task.get("failed_when"))
+    assert gather["failed_when"] == "hostcheck_result.fail_on_reached is not defined"
+    assert gather["register"] == "hostcheck_result"
+    final = next(task for task in examples if "ansible.builtin.assert" in task)
+    assert final["ansible.builtin.assert"]["that"] == "not hostcheck_result.fail_on_reached"
+
+
+def test_gather_reports_playbook_fails_at_the_end_without_ignore_errors():
+    plays = yaml.safe_load((COLLECTION / "playbooks" / "gather_reports.yml").read_text(encoding="utf-8"))
+    tasks = [task for play in plays for task in play["tasks"]]
+    assert not [task for task in tasks if "ignore_errors" in task or "run_once" in task]
+    assert plays[0]["tasks"][0]["failed_when"] == "hostcheck_result.fail_on_reached is not defined"
+    assert plays[-1]["tasks"][-1]["ansible.builtin.assert"]["that"] == "not hostcheck_result.fail_on_reached"
+
+
+def test_returned_values_are_documented():
+    documented = set(documentation()["RETURN"])
+    out = plugin_for(REPO)._hostcheck(task_args(return_report=True, dest=None), {})
+    assert set(out) - {"failed", "changed"} <= documented, set(out) - documented
+    assert {"fail_on_reached", "msg", "dest"} <= documented
 
 
 def test_documented_options_are_the_action_options():

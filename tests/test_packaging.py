@@ -10,8 +10,10 @@ import importlib.machinery
 import importlib.util
 import os
 import re
+import shutil
 import stat
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -25,15 +27,18 @@ SPEC = PACKAGING / "rpm" / "hostcheck.spec"
 DEB_CHANGELOG = PACKAGING / "deb" / "debian" / "changelog"
 
 
-def load_build_pyz():
-    loader = importlib.machinery.SourceFileLoader("build_pyz", str(PACKAGING / "build-pyz"))
-    spec = importlib.util.spec_from_loader("build_pyz", loader)
+def load_script(name):
+    """A packaging/ script (no .py suffix) as a module."""
+    module_name = name.replace("-", "_")
+    loader = importlib.machinery.SourceFileLoader(module_name, str(PACKAGING / name))
+    spec = importlib.util.spec_from_loader(module_name, loader)
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return module
 
 
-build_pyz = load_build_pyz()
+build_pyz = load_script("build-pyz")
+build_man = load_script("build-man")
 
 
 def normalise(name):
@@ -89,6 +94,156 @@ def test_pyz_main_is_python36_syntax():
     source = (PACKAGING / "pyz" / "__main__.py").read_text()
     ast.parse(source, feature_version=(3, 6))
     assert "from __future__ import annotations" not in source
+
+
+# ------------------------------------------------------------------ name, licence, metadata
+
+# sha256 of the Apache License 2.0 as apache.org publishes it (LICENSE-2.0.txt), which is
+# also Debian's /usr/share/common-licenses/Apache-2.0.
+APACHE_2_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+DISTRIBUTION = "hostcheck-containers"
+
+
+def pyproject():
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11: pytest's own dependency
+        import tomli as tomllib
+    return tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_license_is_the_full_apache_2_text():
+    import hashlib
+
+    assert hashlib.sha256((REPO_ROOT / "LICENSE").read_bytes()).hexdigest() == APACHE_2_SHA256
+
+
+def test_project_metadata_is_complete():
+    project = pyproject()
+    assert project["name"] == DISTRIBUTION
+    assert (project["license"], project["license-files"]) == ("Apache-2.0", ["LICENSE"])
+    assert project["keywords"] and project["authors"]
+    assert {"Homepage", "Source", "Issues", "Documentation"} <= set(project["urls"])
+    classifiers = project["classifiers"]
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    # One classifier per supported minor version, from requires-python's floor up.
+    floor = int(project["requires-python"].split(">=3.")[1])
+    versions = sorted(int(c.rsplit(".", 1)[1]) for c in classifiers
+                      if re.match(r"Programming Language :: Python :: 3\.\d+$", c))
+    assert versions[0] == floor and versions == list(range(floor, versions[-1] + 1))
+    # PEP 639: the licence is the expression, not a classifier as well.
+    assert not [c for c in classifiers if c.startswith("License ::")]
+
+
+def test_every_document_names_our_distribution():
+    """`pip install hostcheck` installs somebody else's project: no document may say it."""
+    documents = [REPO_ROOT / "README.md", PACKAGING / "README.md", PACKAGING / "ansible" / "README.md",
+                 PACKAGING / "ansible" / "plugins" / "modules" / "hostcheck.py",
+                 PACKAGING / "ansible" / "plugins" / "action" / "hostcheck.py"]
+    for path in documents:
+        text = path.read_text(encoding="utf-8")
+        assert DISTRIBUTION in text, path
+        # Saying that it is someone else's is fine; telling the reader to run it is not.
+        text = re.sub(r"`pip install hostcheck`\s+installs", "", text)
+        commands = re.findall(r"pip install ([^`#\n&;|]*)", text)
+        assert commands, path
+        for arguments in commands:
+            assert not re.search(r"(^|\s)hostcheck($|[\s,;)'\"])", arguments), (path, arguments)
+
+
+def test_pyz_carries_the_licence_at_its_top():
+    entries = dict(build_pyz.tree_entries())
+    assert entries["LICENSE"] == (REPO_ROOT / "LICENSE").read_bytes()
+
+
+def test_packages_install_licence_man_page_and_completions():
+    spec = SPEC.read_text()
+    for line in ("%license LICENSE", "%{_mandir}/man1/hostcheck.1*",
+                 "%{_datadir}/bash-completion/completions/hostcheck",
+                 "%{_datadir}/zsh/site-functions/_hostcheck",
+                 "%{_datadir}/fish/vendor_completions.d/hostcheck.fish"):
+        assert "\n%s\n" % line in spec, line
+    debian = PACKAGING / "deb" / "debian"
+    assert (debian / "manpages").read_text().split() == ["hostcheck.1"]
+    rules = (debian / "rules").read_text()
+    for path in ("usr/share/bash-completion/completions/hostcheck", "usr/share/zsh/vendor-completions/_hostcheck",
+                 "usr/share/fish/vendor_completions.d/hostcheck.fish"):
+        assert "debian/hostcheck/" + path in rules, path
+    # What build-man writes is what the spec and debian/rules pick up.
+    assert set(build_man.COMPLETION_FILES.values()) == {"hostcheck.bash", "_hostcheck", "hostcheck.fish"}
+
+
+# ------------------------------------------------------------------ the man page
+
+
+@pytest.fixture(scope="module")
+def man_page():
+    import click
+
+    from hostcheck.cli import cli
+    return build_man.render(cli, click, hostcheck.__version__, "2026-11-29")
+
+
+def test_man_page_has_every_command_and_option(man_page):
+    import click
+
+    from hostcheck.cli import cli
+
+    assert man_page.startswith('.\\" Generated by packaging/build-man')
+    assert '.TH HOSTCHECK 1 "2026-11-29" "hostcheck %s" "User Commands"\n' % hostcheck.__version__ in man_page
+    # whatis(1) reads `name \- description` from NAME.
+    assert "\n.SH NAME\nhostcheck \\- read\\-only diagnostics for Linux hosts that run containers\n" in man_page
+    root = click.Context(cli, info_name="hostcheck")
+    paths = [" ".join(path) for path, _command, _ctx in build_man.walk(click, cli, root) if path]
+    assert {"check", "analyze", "capture", "rules list", "rules show", "net egress", "image", "fleet",
+            "schema", "completion"} <= set(paths)
+    for path in paths:
+        assert "\n.SS hostcheck %s\n" % path.replace("-", "\\-") in man_page, path
+    for option in ("\\-\\-fail\\-on [info|warn|fail]", "\\-o, \\-\\-output FILE", "\\-\\-version"):
+        assert "\\fB%s\\fR" % option in man_page, option
+    for section in ("SYNOPSIS", "DESCRIPTION", "OPTIONS", "COMMANDS", "EXIT STATUS", "ENVIRONMENT", "FILES",
+                    "SEE ALSO"):
+        assert "\n.SH %s\n" % section in man_page, section
+
+
+def test_man_page_renders_without_warnings(man_page, tmp_path):
+    if not shutil.which("man"):
+        pytest.skip("man is not installed")
+    page = tmp_path / "hostcheck.1"
+    page.write_text(man_page)
+    result = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", str(page)], capture_output=True, text=True,
+                            env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MAN_KEEP_FORMATTING="0"),
+                            timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    text = re.sub(r".\x08", "", result.stdout)
+    assert "hostcheck - read-only diagnostics for Linux hosts that run containers" in text
+    # Options print with ASCII hyphen-minus (\-), so commands copied from the page work.
+    assert "--fail-on [info|warn|fail]" in text and "‐" not in text
+
+
+def test_man_page_text_escapes_roff():
+    assert build_man.escape(".hidden request\n'also\nback\\slash -x") == \
+        "\\&.hidden request\n\\&'also\nback\\eslash \\-x"
+    assert build_man.paragraphs("One line\nflows.\n\n\b\nkept\n  as is") == \
+        [".PP", "One line flows.", ".PP", ".nf", "kept", "  as is", ".fi"]
+
+
+def test_man_page_date_follows_source_date_epoch_else_the_changelog(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_man.page_date() == "2023-11-14"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert build_man.page_date() == "2026-11-29"  # debian/changelog's newest entry
+
+
+def test_build_man_writes_page_and_completions(tmp_path):
+    result = subprocess.run([sys.executable, str(PACKAGING / "build-man"), "-o", str(tmp_path / "hostcheck.1"),
+                             "--completions", str(tmp_path / "completions")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "completions").iterdir()) == ["_hostcheck", "hostcheck.bash",
+                                                                           "hostcheck.fish"]
+    from hostcheck.completion import completion_script
+    assert (tmp_path / "completions" / "hostcheck.bash").read_text() == completion_script("bash")
 
 
 # ------------------------------------------------------------------ wheel contents

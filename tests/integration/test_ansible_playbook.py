@@ -57,6 +57,8 @@ def ansible_env(tmp_path_factory):
         "ANSIBLE_LOCAL_TEMP": str(work / "local-tmp"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
+        # What a shell sets after `cd WORK`: gather_reports anchors its reports there.
+        "PWD": str(work),
     })
 
     def galaxy(*args):
@@ -98,6 +100,8 @@ def load(path):
 
 
 def check_reports(directory, hosts, recap, fail_on, python36, env):
+    """The reports the playbook wrote, checked; the recap says a host failed exactly when its
+    report reached fail_on (the last play), and nothing was ignored."""
     import jsonschema
 
     schema = load(REPO_ROOT / "hostcheck" / "data" / "schema" / "report.json")
@@ -105,9 +109,8 @@ def check_reports(directory, hosts, recap, fail_on, python36, env):
     reports = {host: load(Path(directory) / (host + ".json")) for host in hosts}
     for host, report in reports.items():
         jsonschema.validate(report, schema)
-        assert recap[host]["changed"] == 0
-        # The task failed (and was ignored by the playbook) exactly when fail_on is reached.
-        assert recap[host]["ignored"] == exit_code(report, fail_on), host
+        assert recap[host]["failed"] == exit_code(report, fail_on), host
+        assert recap[host]["ignored"] == 0, host
     assert reports["live"]["host"]["kernel"]["release"] == os.uname().release
     # `live` has no ansible_python_interpreter: the python3 on PATH captured it.
     path_python3 = subprocess.run(
@@ -123,6 +126,10 @@ def check_reports(directory, hosts, recap, fail_on, python36, env):
     for host, report in reports.items():
         assert report["captured_with"]["inventory_hostname"] == host
     return reports
+
+
+def reached(reports, fail_on):
+    return {host for host, report in reports.items() if exit_code(report, fail_on)}
 
 
 def fleet_reads(directory):
@@ -147,42 +154,96 @@ def test_gather_reports_playbook(ansible_env, inventory):
     proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
                                "-e", "hostcheck_reports_dir=reports")
     print(proc.stdout[proc.stdout.find("PLAY RECAP"):])
-    assert proc.returncode == 0, proc.stdout
-    assert sorted(recap) == sorted(hosts), proc.stdout
+    assert sorted(recap) == sorted(hosts + ["localhost"]), proc.stdout
     reports = check_reports(work / "reports", hosts, recap, "fail", python36, env)
-    # The CentOS 7 fixture has failing runc CVE findings: its task fails, the play goes on.
-    assert recap["centos7"]["ignored"] == 1 and recap["centos7"]["ok"] == 2 and recap["centos7"]["failed"] == 0
-    assert recap["kylin"]["ignored"] == 0
-    assert "hostcheck fleet reports" in proc.stdout
+    # Every report is written first; the hosts that reached fail_on fail in the last play,
+    # and the run ends failed with them (ansible-playbook's exit code 2: a host failed).
+    failing = reached(reports, "fail")
+    assert "centos7" in failing and "kylin" not in failing  # CentOS 7's fixture: runc CVEs
+    assert proc.returncode == (2 if failing else 0), proc.stdout
+    assert recap["centos7"] == dict(recap["centos7"], ok=1, changed=1, failed=1)
+    assert recap["kylin"] == dict(recap["kylin"], ok=2, changed=1, failed=0)
+    # The failing host's one-line summary, at the end of the run.
+    centos7_ids = [f["id"] for f in reports["centos7"]["findings"] if f["status"] in ("fail", "error")]
+    summary = "hostcheck: %d findings reach fail_on=fail: %s" % (len(centos7_ids), ", ".join(centos7_ids))
+    assert re.search(r'fatal: \[centos7\]: FAILED! => \{[^}]*"msg": "%s"' % re.escape(summary), proc.stdout), \
+        proc.stdout
+    # The reports directory is where ansible-playbook ran (not inside the installed collection).
+    assert "hostcheck fleet %s" % (work / "reports") in proc.stdout
     assert fleet_reads(work / "reports") in (None, sorted(h + ".json" for h in hosts))
     # The target is left as it was: not even Ansible's remote_tmp was needed.
     remote_tmp = work / "remote-tmp"
     assert not remote_tmp.exists() or list(remote_tmp.iterdir()) == []
 
-    # Check mode runs the same read-only capture; fail_on=warn now fails the Kylin host too.
+    # Again into the same directory: a capture file judged again is no change (the file
+    # stays as it was); a live capture is a new report (captured_at, free space...).
+    written = {host: (work / "reports" / (host + ".json")).read_bytes() for host in ("kylin", "centos7")}
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
+                               "-e", "hostcheck_reports_dir=reports")
+    assert {host: recap[host]["changed"] for host in hosts} == {"live": 1, "old36": 1, "kylin": 0, "centos7": 0}
+    for host, content in written.items():
+        assert (work / "reports" / (host + ".json")).read_bytes() == content
+
+    # Check mode writes nothing: changed says what would change.
     proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports", "--check",
                                "-e", "hostcheck_reports_dir=reports-check", "-e", "hostcheck_fail_on=warn")
     print(proc.stdout[proc.stdout.find("PLAY RECAP"):])
-    assert proc.returncode == 0, proc.stdout
-    checked = check_reports(work / "reports-check", hosts, recap, "warn", python36, env)
-    assert recap["kylin"]["ignored"] == 1
-    for host in ("kylin", "centos7"):
-        assert checked[host]["findings"] == reports[host]["findings"]
+    assert not (work / "reports-check").exists(), proc.stdout
+    assert {host: recap[host]["changed"] for host in hosts} == dict.fromkeys(hosts, 1)
+    # fail_on=warn fails the Kylin fixture too (its warnings), in check mode as in a real run.
+    assert recap["kylin"]["failed"] == 1 and recap["centos7"]["failed"] == 1
+    assert proc.returncode == 2
+    proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports", "--check",
+                               "--limit", "kylin,centos7", "-e", "hostcheck_reports_dir=reports")
+    assert (recap["kylin"]["changed"], recap["centos7"]["changed"]) == (0, 0), proc.stdout
 
-    # hostcheck_strict: the run ends failed when a host reached fail_on.
+    # A host that does not reach fail_on: the run passes.
     proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
-                               "--limit", "kylin,centos7", "-e", "hostcheck_strict=true",
-                               "-e", "hostcheck_reports_dir=reports-strict")
-    assert proc.returncode != 0, proc.stdout
-    assert recap["centos7"]["failed"] == 1 and recap["kylin"]["failed"] == 0
+                               "--limit", "kylin", "-e", "hostcheck_reports_dir=reports-kylin")
+    assert proc.returncode == 0, proc.stdout
+    assert recap["kylin"]["failed"] == 0
 
-    # No report at all is an error whatever hostcheck_strict says, not an ignored finding.
+    # No report at all fails the host in the first play, with the reason in one line.
     proc, recap = run_playbook(ansible_env, inventory, "hostcheck.hostcheck.gather_reports",
                                "--limit", "kylin", "-e", "hostcheck_capture=%s" % (work / "absent.json"),
                                "-e", "hostcheck_reports_dir=reports-none")
-    assert proc.returncode != 0, proc.stdout
-    assert recap["kylin"]["failed"] == 1 and recap["kylin"]["ignored"] == 1
-    assert "no report: hostcheck: cannot read %s" % (work / "absent.json") in proc.stdout
+    assert proc.returncode == 2, proc.stdout
+    assert recap["kylin"]["failed"] == 1 and recap["kylin"]["ignored"] == 0
+    assert "hostcheck: cannot read %s" % (work / "absent.json") in proc.stdout
+    assert not (work / "reports-none").exists()
+
+
+RELATIVE_DEST_PLAY = """
+- name: A report beside the playbook
+  hosts: kylin
+  gather_facts: false
+  tasks:
+    - name: Judge the fixture, report into relative-reports/ (relative)
+      hostcheck.hostcheck.hostcheck:
+        capture: "{{ hostcheck_capture }}"
+        dest: "relative-reports/{{ inventory_hostname }}.json"
+        return_report: false
+      register: result
+
+    - name: The report is under the playbook's directory, like fetch's dest
+      ansible.builtin.assert:
+        that:
+          - result.dest == playbook_dir ~ '/relative-reports/kylin.json'
+          - result is changed
+"""
+
+
+def test_relative_dest_is_relative_to_the_playbook_like_fetch(ansible_env, inventory):
+    work, _env = ansible_env
+    inventory, _python36 = inventory
+    site = work / "site"
+    site.mkdir()
+    (site / "play.yml").write_text(RELATIVE_DEST_PLAY)
+    proc, recap = run_playbook(ansible_env, inventory, str(site / "play.yml"))  # run from `work`
+    assert proc.returncode == 0, proc.stdout
+    assert load(site / "relative-reports" / "kylin.json")["host"]["os"]["id"] == "kylin"
+    assert not (work / "relative-reports").exists()
+    assert recap["kylin"]["changed"] == 1
 
 
 TASK_OUTPUT_PLAY = """
@@ -311,8 +372,8 @@ def test_become_pipes_the_script_through_the_become_wrapper(ansible_env, invento
         # /root/.pyenv is not readable by nobody; Debian's own python3 is.
         "-e", "ansible_python_interpreter=/usr/bin/python3",
         "-e", "hostcheck_reports_dir=reports-become")
-    assert proc.returncode == 0, proc.stdout
-    assert recap["live"]["changed"] == 0
     report = load(work / "reports-become" / "live.json")
+    assert proc.returncode == (2 if exit_code(report, "fail") else 0), proc.stdout
+    assert recap["live"]["changed"] == 1  # a new report file
     assert report["facts"]["values"]["privileges.uid"] == nobody
     assert report["captured_with"]["interpreter"] == "/usr/bin/python3"

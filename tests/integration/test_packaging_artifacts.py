@@ -1,5 +1,7 @@
 """The real artefacts: dist/hostcheck.pyz on every pyenv interpreter, the .deb installed
-for real, the RPM installed into a scratch root.
+for real, the RPM installed into a scratch root; what each carries (LICENSE, man page,
+completions) and what the ecosystems' linters say of them (rpmlint, lintian, pyroma); the
+sdist and wheel; and README's install line run with Debian's own python3 (PEP 668).
 
 Each is built once per module into a temporary directory (packaging/build-pyz,
 build-deb, build-rpm with HOSTCHECK_DIST), from the wheels pinned in
@@ -8,12 +10,15 @@ from PyPI). Each interpreter runs the zip isolated (-I: no site-packages, no PYT
 from an empty working directory, so nothing of the checkout can stand in for the zip.
 """
 
+import gzip
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 
@@ -38,8 +43,8 @@ def run(argv, cwd=None, env=None, timeout=180):
                           text=True, timeout=timeout)
 
 
-def build(script, dist):
-    result = run([PACKAGING / script], env={"HOSTCHECK_DIST": str(dist)}, timeout=600)
+def build(script, dist, env=None):
+    result = run([PACKAGING / script], env=dict(env or {}, HOSTCHECK_DIST=str(dist)), timeout=600)
     if result.returncode != 0 and "pip failed" in result.stderr:
         missing("%s could not fetch the pinned wheels:\n%s" % (script, result.stderr[-2000:]))
     assert result.returncode == 0, result.stderr
@@ -87,6 +92,7 @@ def test_pyz_is_reproducible_and_pure(pyz, tmp_path):
         assert not [n for n in names if n.endswith((".so", ".pyc")) or "__pycache__" in n]
         assert "__main__.py" in names and "hostcheck/data/catalogue.json" in names
         assert "hostcheck/data/schema/report.json" in names
+        assert archive.read("LICENSE") == (REPO_ROOT / "LICENSE").read_bytes()
         assert not [n for n in names if n.lower().startswith("psutil")]
         dists = sorted(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
     assert any(d.startswith("click-8.1.") for d in dists), dists  # resolved for 3.9
@@ -234,13 +240,32 @@ def deb_installed():
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory):
+def signing_key(tmp_path_factory):
+    """A throwaway gpg key (no passphrase) in a scratch GNUPGHOME: {"gnupghome", "name",
+    "public"}. Its gpg-agent is stopped afterwards."""
+    if not shutil.which("gpg") or not shutil.which("rpmsign"):
+        missing("gpg or rpmsign not installed (tests/lib.sh installs gnupg and rpm)")
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    env = {"GNUPGHOME": str(home)}
+    name = "hostcheck test signing <test-signing@hostcheck.invalid>"
+    made = run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", name, "rsa3072", "sign", "1d"], env=env)
+    assert made.returncode == 0, made.stderr
+    public = home / "public.asc"
+    public.write_text(run(["gpg", "--armor", "--export", "test-signing@hostcheck.invalid"], env=env).stdout)
+    yield {"gnupghome": str(home), "name": "test-signing@hostcheck.invalid", "public": public}
+    run(["gpgconf", "--kill", "gpg-agent"], env=env)
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory, signing_key):
+    """The .deb, and the RPM signed as a release is (HOSTCHECK_RPM_SIGN_KEY)."""
     for tool in ("rpmbuild", "dpkg-buildpackage", "dh"):
         if not shutil.which(tool):
             missing("%s not installed (tests/lib.sh installs rpm, dpkg-dev, debhelper)" % tool)
     dist = tmp_path_factory.mktemp("dist")
     build("build-deb", dist)
-    build("build-rpm", dist)
+    build("build-rpm", dist, {"HOSTCHECK_RPM_SIGN_KEY": signing_key["name"], "GNUPGHOME": signing_key["gnupghome"]})
     return dist
 
 
@@ -250,6 +275,15 @@ def old_python_only_path(tmp_path):
     bin_dir.mkdir()
     (bin_dir / "python3").symlink_to(interpreter("3.6"))
     return str(bin_dir)
+
+
+# Sources a bash completion script and asks it, as bash does at TAB, about COMP_WORDS.
+BASH_COMPLETE = '''
+source "$1"; shift
+COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+_hostcheck_completion hostcheck
+printf '%s\\n' "${COMPREPLY[@]}"
+'''
 
 
 def test_deb_installs_and_runs(packages, clean_dir, tmp_path):
@@ -268,6 +302,14 @@ def test_deb_installs_and_runs(packages, clean_dir, tmp_path):
         assert os.access("/usr/bin/hostcheck", os.X_OK)
         version = run(["/usr/bin/hostcheck", "--version"], cwd=clean_dir)
         assert version.stdout == "hostcheck %s\n" % hostcheck.__version__, version.stderr
+        # man finds the page; the packaged bash completion completes through /usr/bin/hostcheck.
+        page = run(["man", "-P", "cat", "hostcheck"], env={"MANWIDTH": "80", "LC_ALL": "C.UTF-8"})
+        assert page.returncode == 0 and "hostcheck - read-only diagnostics" in page.stdout, page.stderr
+        completed = run(["bash", "--norc", "-c", BASH_COMPLETE, "bash",
+                         "/usr/share/bash-completion/completions/hostcheck", "hostcheck", ""],
+                        env={"PATH": "/usr/bin:/bin"})
+        assert completed.stdout.split() == ["analyze", "capture", "check", "completion", "fleet", "image",
+                                            "net", "rules", "schema"], completed.stderr
         check = run(["hostcheck", "check", "--json"], cwd=clean_dir,
                     env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
         assert check.returncode in REPORT_CODES, check.stderr
@@ -318,3 +360,238 @@ def test_rpm_installs_into_a_scratch_root_and_runs(packages, clean_dir, tmp_path
     old = run([launcher, "check", "-o", "capture.json"], cwd=clean_dir,
               env={"PATH": old_python_only_path(tmp_path)})
     assert old.returncode == 3 and "Python 3.6 can capture but not judge" in old.stderr, old.stderr
+
+
+# ------------------------------------------------------------------ what the packages carry
+
+
+def unpack_rpm(rpm, into):
+    """The RPM's files under `into`, through rpm2archive (a tar.gz beside a copy of it)."""
+    into.mkdir()
+    copy = into.parent / rpm.name
+    shutil.copy(str(rpm), str(copy))
+    converted = run(["rpm2archive", copy])
+    assert converted.returncode == 0, converted.stderr
+    with tarfile.open(str(copy) + ".tgz") as archive:
+        archive.extractall(str(into))
+    return into
+
+
+def test_packages_carry_licence_man_page_and_completions(packages, tmp_path):
+    from hostcheck.completion import completion_script
+
+    deb_root = tmp_path / "deb"
+    assert run(["dpkg-deb", "-x", next(packages.glob("hostcheck_*_all.deb")), deb_root]).returncode == 0
+    rpm_root = unpack_rpm(next(packages.glob("hostcheck-*.noarch.rpm")), tmp_path / "rpm")
+    licence = (REPO_ROOT / "LICENSE").read_bytes()
+    # RPM: %license; .deb: Debian's copyright file (full texts, DEP-5). Both zips carry LICENSE.
+    rpm_licences = list(rpm_root.glob("usr/share/licenses/hostcheck*/LICENSE"))
+    assert len(rpm_licences) == 1 and rpm_licences[0].read_bytes() == licence
+    copyright_file = (deb_root / "usr/share/doc/hostcheck/copyright").read_text()
+    assert "\nFiles: *\nCopyright: 2026 hostcheck contributors\nLicense: Apache-2.0\n" in copyright_file
+    for root in (deb_root, rpm_root):
+        with zipfile.ZipFile(root / "usr/share/hostcheck/hostcheck.pyz") as archive:
+            assert archive.read("LICENSE") == licence
+        page = gzip.decompress((root / "usr/share/man/man1/hostcheck.1.gz").read_bytes()).decode()
+        assert '.TH HOSTCHECK 1 "2026-11-29" "hostcheck %s"' % hostcheck.__version__ in page
+        assert "\n.SS hostcheck check\n" in page and "\n.SS hostcheck completion\n" in page
+        assert (root / "usr/share/bash-completion/completions/hostcheck").read_text() == completion_script("bash")
+        assert (root / "usr/share/fish/vendor_completions.d/hostcheck.fish").read_text() == completion_script("fish")
+    assert (rpm_root / "usr/share/zsh/site-functions/_hostcheck").read_text() == completion_script("zsh")
+    assert (deb_root / "usr/share/zsh/vendor-completions/_hostcheck").read_text() == completion_script("zsh")
+
+
+# ------------------------------------------------------------------ the linters
+
+
+def justified(linter):
+    """{tag} that packaging/README.md's table justifies for `linter`."""
+    table = (PACKAGING / "README.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| %s \| `([\w-]+)` \|" % linter, table, re.M))
+
+
+def lint_tags(output, pattern):
+    """{(level, tag)} from linter output lines matching `pattern` (groups: level, tag)."""
+    return {match.groups() for match in re.finditer(pattern, output, re.M)}
+
+
+RPMLINT_LINE = r"^hostcheck\.noarch: ([EW]): ([\w-]+)"
+
+
+def rpmlint(rpm, home):
+    if not shutil.which("rpmlint"):
+        missing("rpmlint not installed (tests/lib.sh installs it)")
+    result = run(["rpmlint", rpm], env={"HOME": str(home)})
+    assert "packages and 0 specfiles checked" in result.stdout, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_rpmlint_finds_no_error_and_only_justified_warnings(packages, signing_key, tmp_path):
+    rpm = next(packages.glob("hostcheck-*.noarch.rpm"))
+    # The signing key imported into a scratch rpm database (HOME's .rpmmacros), as a user of
+    # the repository would import the published key: rpm -K, and so rpmlint, then know it.
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".rpmmacros").write_text("%%_dbpath %s\n" % (tmp_path / "rpmdb"))
+    imported = run(["rpm", "--import", signing_key["public"]], env={"HOME": str(home)})
+    assert imported.returncode == 0, imported.stderr
+    output = rpmlint(rpm, home)
+    print(output)
+    tags = lint_tags(output, RPMLINT_LINE)
+    assert not [tag for level, tag in tags if level == "E"], output
+    assert {tag for _level, tag in tags} <= justified("rpmlint"), output
+    # no-manual-page-for-binary is rpmlint 2.4.0's bug (README): the page is there.
+    assert "/usr/share/man/man1/hostcheck.1.gz" in run(["rpm", "-qlp", rpm]).stdout.split()
+
+    # Unsigned (a test build), the only error is the missing signature.
+    unsigned = tmp_path / rpm.name
+    shutil.copy(str(rpm), str(unsigned))
+    assert run(["rpmsign", "--delsign", unsigned]).returncode == 0
+    output = rpmlint(unsigned, home)
+    assert {tag for level, tag in lint_tags(output, RPMLINT_LINE) if level == "E"} == {"no-signature"}, output
+
+
+def test_lintian_finds_no_error_and_only_justified_warnings(packages):
+    if not shutil.which("lintian"):
+        missing("lintian not installed (tests/lib.sh installs it)")
+    deb = next(packages.glob("hostcheck_*_all.deb"))
+    result = run(["lintian", "--pedantic", "--info", "--display-experimental", "--tag-display-limit", "0", deb],
+                 timeout=600)
+    print(result.stdout)
+    tags = lint_tags(result.stdout, r"^([EWIPX]): hostcheck(?: [a-z]+)?: ([\w-]+)")
+    assert not [tag for level, tag in tags if level == "E"], result.stdout
+    assert {tag for _level, tag in tags} <= justified("lintian"), result.stdout
+    assert "no-manual-page" not in result.stdout
+
+
+# ------------------------------------------------------------------ sdist, wheel, README's install line
+
+# Debian 12's own interpreter: 3.11, marked EXTERNALLY-MANAGED (PEP 668).
+SYSTEM_PYTHON = "/usr/bin/python3"
+# What the offline installs need, fetched once from the package index: the build backend,
+# pipx's and venv's own bootstrap (pip, setuptools, wheel), build and pyroma, and the
+# project's dependencies for this interpreter.
+INSTALL_TOOLS = ["pip", "setuptools", "wheel", "build", "pyroma", "hatchling>=1.27"]
+WHEELHOUSE = REPO_ROOT / ".cache" / "install-wheels"
+
+
+def system_python():
+    if not os.path.exists(SYSTEM_PYTHON):
+        missing("no %s" % SYSTEM_PYTHON)
+    marker = run([SYSTEM_PYTHON, "-c", "import sysconfig, os; "
+                  "print(os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))"])
+    if marker.stdout.strip() != "True":
+        pytest.skip("%s is not EXTERNALLY-MANAGED here: not the case this test is about" % SYSTEM_PYTHON)
+    return SYSTEM_PYTHON
+
+
+def offline_env(home):
+    """pip from the wheel cache only, with no user or machine pip configuration, and a PATH
+    without pyenv: python3 is the distribution's."""
+    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELHOUSE),
+            "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONPATH": ""}
+
+
+@pytest.fixture(scope="module")
+def wheelhouse():
+    """.cache/install-wheels, filled from the package index when pyproject.toml or the tool
+    list changed (a stamp says for what it was filled); otherwise no network at all."""
+    python = system_python()
+    stamp = WHEELHOUSE / ".filled-for"
+    want = hashlib.sha256((REPO_ROOT / "pyproject.toml").read_bytes() + " ".join(INSTALL_TOOLS).encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return WHEELHOUSE
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    fetched = run([python, "-m", "pip", "download", "--disable-pip-version-check", "-d", WHEELHOUSE]
+                  + INSTALL_TOOLS + [REPO_ROOT], env={"PATH": "/usr/bin:/bin"}, timeout=900)
+    if fetched.returncode != 0:
+        missing("could not fill %s from the package index:\n%s" % (WHEELHOUSE, fetched.stderr[-2000:]))
+    stamp.write_text(want)
+    return WHEELHOUSE
+
+
+def readme_install_lines():
+    """README's first command, and its venv line (the indented code under the install heading)."""
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Install and run on this host", 1)[1].split("\n## ", 1)[0]
+    lines = [line[4:] for line in section.splitlines() if line.startswith("    ") and line.strip()]
+    return lines[0], next(line for line in lines if "python3 -m venv" in line)
+
+
+def test_readme_install_line_works_with_debians_own_python3(wheelhouse, tmp_path):
+    if not shutil.which("pipx", path="/usr/bin"):
+        missing("Debian's pipx is not installed (tests/lib.sh installs it)")
+    first, _venv_line = readme_install_lines()
+    assert first == "pipx install . && ~/.local/bin/hostcheck"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = offline_env(home)
+    # What the README had before: PEP 668 refuses it on this python3.
+    refused = run([SYSTEM_PYTHON, "-m", "pip", "install", "."], cwd=REPO_ROOT, env=env)
+    assert refused.returncode != 0 and "externally-managed-environment" in refused.stderr, refused.stderr
+
+    installed = run(["sh", "-c", first + " --version"], cwd=REPO_ROOT, env=env, timeout=900)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert installed.stdout.splitlines()[-1] == "hostcheck %s" % hostcheck.__version__
+    command = home / ".local" / "bin" / "hostcheck"
+    venv_python = os.path.realpath(str(command.resolve().parent / "python"))
+    assert venv_python.startswith("/usr/bin/python3"), venv_python  # Debian's own, not pyenv's
+    check = run([command, "check", "--json"], cwd=tmp_path, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+    assert check.returncode in REPORT_CODES, check.stderr
+    assert json.loads(check.stdout)["tool"]["version"] == hostcheck.__version__
+    assert "package hostcheck-containers %s" % hostcheck.__version__ in run(["pipx", "list"], env=env).stdout
+    # Nothing written into the checkout by the build.
+    status = run(["git", "status", "--porcelain", "--ignored", "--", "build", "dist", "*.egg-info"], cwd=REPO_ROOT)
+    assert "build/" not in status.stdout and "egg-info" not in status.stdout
+
+
+def test_readme_venv_line_works_with_debians_own_python3(wheelhouse, tmp_path):
+    _first, venv_line = readme_install_lines()
+    home = tmp_path / "home"
+    home.mkdir()
+    installed = run(["sh", "-c", venv_line + " --version"], cwd=REPO_ROOT, env=offline_env(home), timeout=900)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert installed.stdout.splitlines()[-1] == "hostcheck %s" % hostcheck.__version__
+    assert os.path.realpath(str(home / ".local/share/hostcheck/bin/python")).startswith("/usr/bin/python3")
+
+
+@pytest.fixture(scope="module")
+def python_dists(wheelhouse, tmp_path_factory):
+    """sdist and wheel built from the checkout with pypa/build and hatchling (offline, from
+    the wheel cache), and a throwaway venv with pyroma."""
+    work = tmp_path_factory.mktemp("pydist")
+    env = offline_env(work)
+    venv = work / "venv"
+    for step in ([SYSTEM_PYTHON, "-m", "venv", venv],
+                 [venv / "bin" / "pip", "install", "-q", "build", "hatchling>=1.27", "pyroma"],
+                 [venv / "bin" / "python", "-m", "build", "--no-isolation", "-o", work / "out", REPO_ROOT]):
+        done = run(step, env=env, timeout=600)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    sdist, = (work / "out").glob("hostcheck_containers-*.tar.gz")
+    wheel, = (work / "out").glob("hostcheck_containers-*-py3-none-any.whl")
+    return {"sdist": sdist, "wheel": wheel, "venv": venv, "env": env}
+
+
+def test_sdist_and_wheel_carry_the_licence_and_full_metadata(python_dists):
+    licence = (REPO_ROOT / "LICENSE").read_bytes()
+    version = hostcheck.__version__
+    with tarfile.open(str(python_dists["sdist"])) as sdist:
+        assert sdist.extractfile("hostcheck_containers-%s/LICENSE" % version).read() == licence
+    with zipfile.ZipFile(str(python_dists["wheel"])) as wheel:
+        dist_info = "hostcheck_containers-%s.dist-info/" % version
+        assert wheel.read(dist_info + "licenses/LICENSE") == licence
+        metadata = wheel.read(dist_info + "METADATA").decode()
+        assert "hostcheck/completion.py" in wheel.namelist()
+        assert "hostcheck/data/rules/" in " ".join(wheel.namelist())
+    head = metadata.split("\n\n", 1)[0]
+    assert "\nName: hostcheck-containers\n" in head
+    assert "\nLicense-Expression: Apache-2.0\n" in head and "\nLicense-File: LICENSE\n" in head
+    assert "\nKeywords: " in head and "\nProject-URL: Source, " in head
+    assert "\nClassifier: Development Status :: " in head
+
+
+def test_pyroma_rates_the_project_10(python_dists):
+    rated = run([python_dists["venv"] / "bin" / "pyroma", "--file", python_dists["sdist"]], env=python_dists["env"],
+                timeout=600)
+    print(rated.stdout)
+    assert "Final rating: 10/10" in rated.stdout, rated.stdout + rated.stderr

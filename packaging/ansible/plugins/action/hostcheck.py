@@ -12,7 +12,11 @@ when the connection cannot feed stdin is the script copied into the temporary di
 Ansible makes for the task, which is removed afterwards.
 
 The controller needs hostcheck importable by the Python that runs ansible
-(`pip install hostcheck`, or hostcheck.pyz on PYTHONPATH).
+(`pip install hostcheck-containers`, or hostcheck.pyz on PYTHONPATH).
+
+Like `fetch`: a relative `dest` is relative to the playbook's directory; `changed` says
+whether the report file on the controller changed (check mode: would change, and writes
+nothing).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -47,11 +51,19 @@ ARGUMENT_SPEC = {
     "return_report": {"type": "bool", "default": True},
 }
 
+# The distribution's name on the package index (`hostcheck` there is another project).
+DISTRIBUTION = "hostcheck-containers"
 HOSTCHECK_MISSING = (
     "the hostcheck action judges on the controller and needs the hostcheck package "
-    "importable by the Python that runs Ansible (%s): `%s -m pip install hostcheck`, "
+    "importable by the Python that runs Ansible (%s): `%s -m pip install " + DISTRIBUTION + "`, "
     "or put hostcheck.pyz on PYTHONPATH (%s)"
 )
+# A generation time alone is no change: judging the same capture again leaves the file as it was.
+VOLATILE_KEYS = ("generated_at",)
+# A file at dest larger than this is not read back: it is not a report of ours, so it changes.
+REPORT_READ_LIMIT = 256 << 20
+# Ids named in a failed task's one-line message; the rest are counted.
+MSG_NAMES = 8
 
 # Runs on the target, read from stdin by `python3 -`. It must stay parseable by any
 # python3 (and say something useful under python2): no f-strings here. The capture
@@ -191,21 +203,61 @@ def failing(report, fail_on):
     return findings, trees
 
 
+def report_bytes(document):
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def same_report(path, document):
+    """True when the file at `path` holds `document` but for VOLATILE_KEYS."""
+    try:
+        if os.stat(path).st_size > REPORT_READ_LIMIT:
+            return False
+        with open(path, "r", encoding="utf-8") as handle:
+            current = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(current, dict):
+        return False
+    # Through JSON and back, so that tuples compare equal to the lists the file holds.
+    new = json.loads(report_bytes(document).decode("utf-8"))
+    return without_volatile(current) == without_volatile(new)
+
+
+def without_volatile(document):
+    return {key: value for key, value in document.items() if key not in VOLATILE_KEYS}
+
+
 def write_json(path, document):
     """Write atomically: a reader (hostcheck fleet) never sees half a report."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".hostcheck-", suffix=".json", dir=directory)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as output:
-            json.dump(document, output, ensure_ascii=False, indent=2)
-            output.write("\n")
+        with os.fdopen(handle, "wb") as output:
+            output.write(report_bytes(document))
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def summary_line(findings, trees, fail_on, worst):
+    """The task's one-line message."""
+    if not findings and not trees:
+        return "hostcheck: nothing reaches fail_on=%s (worst: %s)" % (fail_on, worst)
+    names = [f["id"] + ("(%s)" % f["subject"] if f.get("subject") else "") for f in findings]
+    names += ["%s tree %s: %s" % (t["tree"], t["subject"], t["verdict"]) for t in trees]
+    counts = []
+    if findings:
+        counts.append("%d finding%s" % (len(findings), "" if len(findings) == 1 else "s"))
+    if trees:
+        counts.append("%d tree verdict%s" % (len(trees), "" if len(trees) == 1 else "s"))
+    shown = ", ".join(names[:MSG_NAMES])
+    if len(names) > MSG_NAMES:
+        shown += " and %d more" % (len(names) - MSG_NAMES)
+    return "hostcheck: %s reach fail_on=%s: %s" % (" and ".join(counts), fail_on, " ".join(shown.split()))
 
 
 class ActionModule(ActionBase):
@@ -224,7 +276,6 @@ class ActionModule(ActionBase):
         except HostcheckError as exc:
             result["failed"] = True
             result["msg"] = "hostcheck: %s" % exc
-        result["changed"] = False
         return result
 
     def _hostcheck(self, args, task_vars):
@@ -236,7 +287,7 @@ class ActionModule(ActionBase):
         except ImportError as exc:
             raise HostcheckError(HOSTCHECK_MISSING % (sys.executable, sys.executable, exc))
 
-        out = {}
+        out = {"changed": False}
         if args["capture"]:
             path = self._controller_file(args["capture"])
             doc = self._read_capture_file(path)
@@ -271,14 +322,16 @@ class ActionModule(ActionBase):
         }
 
         if args["dest"]:
-            dest = os.path.abspath(os.path.expanduser(args["dest"]))
-            try:
-                write_json(dest, report)
-            except OSError as exc:
-                raise HostcheckError("cannot write %s: %s" % (dest, exc.strerror or exc))
-            out["dest"] = dest
+            out["dest"] = dest = self._controller_dest(args["dest"])
+            out["changed"] = not same_report(dest, report)
+            if out["changed"] and not self._task.check_mode:
+                try:
+                    write_json(dest, report)
+                except OSError as exc:
+                    raise HostcheckError("cannot write %s: %s" % (dest, exc.strerror or exc))
 
         findings, trees = failing(report, args["fail_on"])
+        reached = bool(exit_code(report, args["fail_on"]))
         out.update({
             "python": doc.get("python"),
             "host": report.get("host"),
@@ -286,16 +339,13 @@ class ActionModule(ActionBase):
             "worst": worst_status(report),
             "failed_findings": findings,
             "failed_trees": trees,
+            "fail_on_reached": reached,
+            "msg": summary_line(findings, trees, args["fail_on"], worst_status(report)),
         })
         if args["return_report"]:
             out["report"] = report
-        names = [f["id"] + ("(%s)" % f["subject"] if f.get("subject") else "") for f in findings]
-        names += ["%s tree %s: %s" % (t["tree"], t["subject"], t["verdict"]) for t in trees]
-        if exit_code(report, args["fail_on"]):
+        if reached:
             out["failed"] = True
-            out["msg"] = "hostcheck: %d reach fail_on=%s: %s" % (len(names), args["fail_on"], ", ".join(names))
-        else:
-            out["msg"] = "hostcheck: nothing reaches fail_on=%s (worst: %s)" % (args["fail_on"], out["worst"])
         return out
 
     # ------------------------------------------------------------------ controller side
@@ -309,6 +359,14 @@ class ActionModule(ActionBase):
             return self._find_needle("files", path)
         except AnsibleError:
             return os.path.abspath(path)
+
+    def _controller_dest(self, dest):
+        """Where the report goes: like fetch's dest, a relative path is relative to the
+        playbook's directory (the loader's base directory)."""
+        dest = os.path.expanduser(dest)
+        if not os.path.isabs(dest):
+            dest = self._loader.path_dwim(dest)
+        return os.path.normpath(dest)
 
     @staticmethod
     def _read_capture_file(path):

@@ -22,14 +22,18 @@ description:
     connection that cannot feed standard input is the script copied into the temporary
     directory Ansible creates for the task, and that directory is removed afterwards.
   - The capture reads files, runs an allow-list of read-only commands and asks the local
-    Docker Engine API; it changes nothing on the host. The task is never C(changed).
+    Docker Engine API; it changes nothing on the host. The task is C(changed) only when the
+    report file O(dest) on the controller changed.
   - Run it with C(become=true) for a complete capture (the iptables rulesets and some
     engine data need root); without it, what could not be read is judged C(skip) with the reason.
   - The controller needs the hostcheck Python package importable by the Python that runs
-    Ansible (C(pip install hostcheck), or C(hostcheck.pyz) on C(PYTHONPATH)); the task fails
-    with that hint otherwise.
+    Ansible (C(pip install hostcheck-containers) - the distribution C(hostcheck) on the package
+    index is another project - or C(hostcheck.pyz) on C(PYTHONPATH)); the task fails with that
+    hint otherwise.
   - The task fails when a finding or a tree verdict reaches O(fail_on), like the
-    C(hostcheck check) command's exit code 1. The report is still returned and written to O(dest).
+    C(hostcheck check) command's exit code 1, with a one-line summary in RV(msg). The report
+    is still returned and written to O(dest); RV(fail_on_reached) says it too, so a playbook
+    can gather every host's report first and fail at the end (see the examples).
 options:
   fail_on:
     description:
@@ -71,9 +75,13 @@ options:
     description:
       - Write the report document (JSON, C(hostcheck.report/v1)) to this path on the controller,
         e.g. C(reports/{{ inventory_hostname }}.json); missing directories are created.
-        A relative path is relative to the directory C(ansible-playbook) runs in.
-      - The file is written in check mode too (it is on the controller; the target is only read),
-        and also when the task fails on O(fail_on).
+      - Like the C(dest) of M(ansible.builtin.fetch), a relative path is relative to the
+        playbook's directory.
+      - The task is C(changed) when the file changed. A report that differs from the file only
+        in C(generated_at) (the same capture judged again) leaves the file as it is; a live
+        capture differs every time (C(captured_at), free space, processes).
+      - In check mode nothing is written; C(changed) says whether the file would change.
+      - The file is written also when the task fails on O(fail_on).
       - A directory of these files is what C(hostcheck fleet DIR) reads.
     type: path
   capture:
@@ -92,13 +100,14 @@ notes:
   - The interpreter is C(ansible_python_interpreter) when it is set to a path, else the
     first C(python3) on the target's C(PATH). Ansible's own interpreter discovery is not used,
     because it only accepts interpreters that its modules support.
-  - Check mode is supported and runs the same capture, which is read-only.
   - The task's C(environment) applies to the capture, e.g. C(DOCKER_HOST) for a rootless
     engine's socket (a remote C(DOCKER_HOST) is recorded, never captured).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    details: The capture only reads the target, so check mode runs it unchanged.
+    details: The capture only reads the target and runs the same in check mode; O(dest) is not written.
   diff_mode:
     support: none
   platform:
@@ -107,7 +116,7 @@ requirements:
   - On the controller, the hostcheck Python package (Python 3.9 or newer).
   - On the target, C(python3) 3.6 or newer (standard library only; psutil is used when present).
 author:
-  - hostcheck contributors
+  - hostcheck contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -115,13 +124,21 @@ EXAMPLES = r"""
   hostcheck.hostcheck.hostcheck:
   become: true
 
-- name: Keep each host's report on the controller, for `hostcheck fleet reports/`
+- name: Keep each host's report on the controller (beside the playbook), for `hostcheck fleet reports/`
   hostcheck.hostcheck.hostcheck:
     dest: "reports/{{ inventory_hostname }}.json"
     fail_on: warn
     return_report: false
   become: true
-  ignore_errors: true
+  register: hostcheck_result
+  # Every host's report first: reaching fail_on fails the host in the last task instead.
+  failed_when: hostcheck_result.fail_on_reached is not defined
+
+- name: Fail the hosts whose report reached fail_on, once every report is written
+  ansible.builtin.assert:
+    that: not hostcheck_result.fail_on_reached
+    fail_msg: "{{ hostcheck_result.msg }}"
+    quiet: true
 
 - name: Only the kernel and runtime checks, in Chinese
   hostcheck.hostcheck.hostcheck:
@@ -176,8 +193,20 @@ captured_from:
   description: C(target), or the path of the capture file judged (O(capture)).
   returned: always
   type: str
+fail_on_reached:
+  description: Whether a finding or tree verdict reached O(fail_on) (the task then fails).
+  returned: when a report was made
+  type: bool
+  sample: false
 dest:
-  description: The absolute path of the report written on the controller.
+  description: The absolute path of the report on the controller (also in check mode, where it is not written).
   returned: when O(dest) is set
   type: str
+msg:
+  description:
+    - One line - what reaches O(fail_on) (up to 8 ids, then how many more), or that nothing does and the worst status;
+      or why no report could be made.
+  returned: always
+  type: str
+  sample: "hostcheck: 2 findings reach fail_on=fail: runtime-runc-cve-2024-21626, runtime-runc-cve-2025-31133"
 """
