@@ -53,7 +53,7 @@ def main():
     """The `hostcheck` console script and `python3 -m hostcheck`."""
     if sys.version_info < JUDGE_FLOOR:
         sys.exit(_old_python(sys.argv[1:]))
-    if sys.argv[1:] == ["--version"]:
+    if sys.argv[1:] in (["--version"], ["-V"]):
         # Playbooks ask this first: answer without importing click (~20 ms).
         from hostcheck import __version__
         sys.stdout.write("hostcheck %s\n" % __version__)

@@ -15,6 +15,10 @@ from hostcheck import __version__
 
 EXIT_FOUND, EXIT_USAGE, EXIT_NO_REPORT = 1, 2, 3
 FAIL_ON = ("info", "warn", "fail")
+FORMATS = ("text", "json", "junit")
+# `-o json` is what kubectl and others mean by "JSON output": refused as a path (say ./json
+# for a file of that name), so that nobody gets a text report in a file called json.
+FORMAT_WORDS = FORMATS + ("xml", "html", "yaml", "wide")
 
 
 class Fatal(click.ClickException):
@@ -38,16 +42,94 @@ LAZY_COMMANDS = {
 }
 
 
+class UsageLine(click.UsageError):
+    """A usage error said in one line on stderr (exit 2); data in it is shown escaped."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None):
+        from hostcheck.report.escape import visible
+        click.echo("hostcheck: error: %s" % visible(self.format_message()), err=True)
+
+
+class OutputPath(click.Path):
+    """-o FILE: always a path, never a format word (`-o json` asks for --format json)."""
+
+    def convert(self, value, param, ctx):
+        if value in FORMAT_WORDS:
+            hint = "--json or --format json" if value == "json" else (
+                "--format %s" % value if value in FORMATS else "--format text|json|junit")
+            self.fail("%r is a format name, and -o takes a path: for the format use %s; "
+                      "for a file named %s write ./%s" % (value, hint, value, value), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+GROUP_ONLY = ("--help", "-h", "--version", "-V")
+
+
 class DefaultToCheck(click.Group):
-    """`hostcheck` and `hostcheck --json …` mean `hostcheck check …`; some commands load lazily."""
+    """`hostcheck` and `hostcheck --json …` mean `hostcheck check …`; some commands load lazily.
+
+    Common options may stand before the command name (`hostcheck --no-color rules list`,
+    `hostcheck --lang zh fleet DIR`): they are moved behind the command's name, where the
+    command parses them as its own (an option the command does not take is its usage error).
+    """
 
     def parse_args(self, ctx, args):
-        group_only = {"--help", "-h", "--version"}
-        # Shell completion parses resiliently: there `hostcheck <TAB>` lists the commands.
-        bare = not args and not ctx.resilient_parsing
-        if bare or (args and args[0].startswith("-") and args[0] not in group_only):
-            args = ["check"] + list(args)
+        args = list(args)
+        if args and args[0] in GROUP_ONLY:
+            return super().parse_args(ctx, args)
+        leading = self._leading_options(ctx, args)
+        rest = args[len(leading):]
+        if rest and self.get_command(ctx, rest[0]) is not None:
+            path, command = self._command_path(ctx, rest)
+            args = path + self._for(ctx, command, leading) + rest[len(path):]
+        elif args or not ctx.resilient_parsing:      # (completing `hostcheck <TAB>` lists commands)
+            args = ["check"] + args
         return super().parse_args(ctx, args)
+
+    def _leading_options(self, ctx, args):
+        """The options (with their values) before the first word that is not one."""
+        takes_value = {}
+        for param in self.get_command(ctx, "check").get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in param.opts + param.secondary_opts:
+                    takes_value[name] = not (param.is_flag or param.count)
+        i = 0
+        while i < len(args) and args[i].startswith("-") and args[i] not in ("-", "--"):
+            name = args[i].split("=", 1)[0]
+            if name not in takes_value:
+                break       # not a common option: `check` will say so
+            attached = "=" in args[i] or (not name.startswith("--") and len(args[i]) > 2)
+            i += 2 if takes_value[name] and not attached else 1
+        return args[:min(i, len(args))]
+
+    def _command_path(self, ctx, args):
+        """["net", "egress", …] → (["net", "egress"], the command): the words naming it."""
+        command, path = self, []
+        while args[len(path):] and isinstance(command, click.Group):
+            sub = command.get_command(ctx, args[len(path)])
+            if sub is None:
+                break
+            command = sub
+            path.append(args[len(path)])
+        return path, command
+
+    @staticmethod
+    def _for(ctx, command, leading):
+        """`leading` without --no-color and --lang where `command` has no such option: they
+        are accepted before every command name, and change nothing where it has none."""
+        names = {name for param in command.get_params(ctx) for name in getattr(param, "opts", ())}
+        kept, i = [], 0
+        while i < len(leading):
+            name = leading[i].split("=", 1)[0]
+            width = 2 if name == "--lang" and "=" not in leading[i] else 1
+            if name in ("--no-color", "--lang") and name not in names:
+                i += width
+                continue
+            kept.extend(leading[i:i + width])
+            i += width
+        return kept
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
@@ -78,18 +160,43 @@ def _remember(ctx, param, value):
     return value
 
 
-def report_options(func):
-    """Options shared by every command that prints a report (SPEC: common options)."""
+# Options of the report's view, kept in ctx.meta (emit_report reads them), so that no
+# command's signature changes.
+VIEW_OPTIONS = [
+    click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_remember,
+                 help="Only what is not a pass, in full, and one line counting the passes (text view)."),
+    click.option("--format", "output_format", type=click.Choice(FORMATS), expose_value=False, callback=_remember,
+                 help="text (default), json (the report document; same as --json) or junit "
+                      "(JUnit XML for CI: one testsuite per area and one for the trees)."),
+]
+
+def quiet_common_options(func):
+    """--no-color and --lang for a command they change nothing in (a JSON schema has no colour
+    and no language): accepted, so that they may stand before any command name, not listed."""
+    func = click.option("--no-color", is_flag=True, hidden=True, expose_value=False)(func)
+    return click.option("--lang", type=click.Choice(("en", "zh")), hidden=True, expose_value=False)(func)
+
+
+def report_options(func=None, probes=True):
+    """Options shared by every command that prints a report (SPEC: common options).
+
+    `probes=False` for a command that judges a capture it is given and takes none itself
+    (analyze): --timeout bounds probes, so it is not offered there.
+    """
+    if func is None:
+        return lambda func: report_options(func, probes=probes)
     options = [
         click.option("--json", "as_json", is_flag=True, help="Print the report document as JSON."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                     help="Write what would go to stdout to FILE."),
+        click.option("-o", "--output", type=OutputPath(dir_okay=False, allow_dash=True),
+                     help="Write what would go to stdout to FILE (a path; the format is --format's)."),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default="fail", show_default=True,
                      help="Exit 1 when a finding or verdict reaches this status."),
         click.option("--only", multiple=True, metavar="IDS",
-                     help="Judge only these rule ids or areas (comma-separated, repeatable)."),
+                     help="Only these rule ids or areas, and tree verdicts by tree, verdict id or subject "
+                          "(comma-separated, repeatable)."),
         click.option("--skip", multiple=True, metavar="IDS",
-                     help="Leave out these rule ids or areas (comma-separated, repeatable)."),
+                     help="Leave out these rule ids or areas, and tree verdicts by tree, verdict id or subject "
+                          "(comma-separated, repeatable)."),
         click.option("--lang", type=click.Choice(("en", "zh")), default=None,
                      help="Language of the human text (default: from the locale; zh_* gives Chinese)."),
         click.option("--redact", is_flag=True,
@@ -104,8 +211,12 @@ def report_options(func):
                      type=click.Path(dir_okay=False),
                      help="Also write the remediation commands as a bash script to review (hostcheck never runs it)."),
     ]
+    for option in reversed(VIEW_OPTIONS):    # listed after the options above
+        func = option(func)
     for option in reversed(options):
         func = option(func)
+    if not probes:
+        func.__click_params__ = [p for p in func.__click_params__ if p.name != "timeout"]
     return func
 
 
@@ -181,18 +292,26 @@ def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_col
 
     `trees` as in build_report: None for check/analyze, else the trees of the command's subjects.
     """
-    from hostcheck.report import build_report, exit_code
+    from hostcheck.report import UnknownIds, build_report, exit_code
 
+    output_format = chosen_format(ctx, as_json)
+    only, skip = _split_ids(only), _split_ids(skip)
     if redact:
         from hostcheck.capture.redact import pseudonymise
         capture = pseudonymise(capture)
     lang = lang or _default_lang()
-    report, _facts = build_report(capture, lang=lang, only=_split_ids(only), skip=_split_ids(skip), trees=trees)
+    try:
+        report, _facts = build_report(capture, lang=lang, only=only, skip=skip, trees=trees)
+    except UnknownIds as exc:
+        raise UsageLine(unknown_ids_message(exc.unknown, only))
     write_side_files(ctx, report)
-    if as_json:
+    if output_format == "json":
         _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output)
+    elif output_format == "junit":
+        from hostcheck.report.junit import render_junit
+        _write(render_junit(report, fail_on), output)
     else:
-        _print_text(report, output, color=not no_color)
+        _print_text(report, output, color=not no_color, quiet=bool(ctx.meta.get("hostcheck.quiet")))
     ctx.exit(exit_code(report, fail_on))
 
 
@@ -213,28 +332,54 @@ def write_side_files(ctx, report):
             raise Fatal("cannot write %s: %s" % (path, exc.strerror or exc))
 
 
-def _print_text(report, output, color):
+def chosen_format(ctx, as_json):
+    """text, json or junit, from --format and --json (which may not disagree)."""
+    output_format = ctx.meta.get("hostcheck.output_format")
+    if as_json and output_format not in (None, "json"):
+        raise UsageLine("--json and --format %s name two formats: give one" % output_format)
+    return "json" if as_json else output_format or "text"
+
+
+def unknown_ids_message(unknown, only):
+    """One line naming each unknown id, the option it came with, and the nearest valid ids."""
+    parts = []
+    for name, nearest in unknown:
+        hint = ""
+        if nearest:
+            hint = " (did you mean %s?)" % (nearest[0] if len(nearest) == 1 else
+                                            "%s or %s" % (", ".join(nearest[:-1]), nearest[-1]))
+        parts.append("%s %s%s" % ("--only" if name in only else "--skip", name, hint))
+    return ("unknown id: %s. --only and --skip take rule ids and areas (`hostcheck rules list`), "
+            "tree and verdict ids, and the subjects of trees" % "; ".join(parts))
+
+
+def _print_text(report, output, color, quiet=False):
     from hostcheck.report.text import render
-    print_rendered(render, report, output, color)
+    print_rendered(render, report, output, color, quiet=quiet)
 
 
-def print_rendered(render, document, output, color, width=100):
-    """Text for a person: coloured on a terminal (unless NO_COLOR), plain in a file."""
+def print_rendered(render, document, output, color, width=100, **options):
+    """Text for a person: coloured on a terminal (unless NO_COLOR), plain in a file.
+
+    `options` go to `render` as they are (quiet=True for the report's -q).
+    """
     if not output or output == "-":
-        render(document, color=color and not os.environ.get("NO_COLOR"))
+        render(document, color=color and not os.environ.get("NO_COLOR"), **options)
         return
     import io
     buffer = io.StringIO()
-    render(document, file=buffer, color=False, width=width)
+    render(document, file=buffer, color=False, width=width, **options)
     _write(buffer.getvalue(), output)
 
 
 @click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="hostcheck", message="%(prog)s %(version)s")
+@click.version_option(__version__, "-V", "--version", prog_name="hostcheck", message="%(prog)s %(version)s")
 def cli():
     """Read-only diagnostics for Linux hosts that run containers.
 
     Without a command, `hostcheck` checks this host (same as `hostcheck check`).
+    Common options (--no-color, --lang, --json, -q, …) may also stand before the command
+    name: `hostcheck --no-color rules list`.
     """
 
 
@@ -250,13 +395,14 @@ def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_c
 
 @cli.command()
 @click.option("-o", "--output", default="-", show_default=True,
-              type=click.Path(dir_okay=False, allow_dash=True), help="Where to write the capture (`-` for stdout).")
+              type=OutputPath(dir_okay=False, allow_dash=True), help="Where to write the capture (`-` for stdout).")
 @click.option("--redact", is_flag=True, help="Pseudonymise hostnames, IP and MAC addresses.")
 @click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
               help="Bound each probe.")
 @click.option("--image", "images", multiple=True, metavar="REF",
               help="Also ask REF's registry, through the engine, which platforms it offers "
                    "(for `hostcheck image --capture FILE REF` elsewhere). Repeatable.")
+@quiet_common_options
 def capture(output, redact, timeout, images):
     """Write the capture document only (judge it anywhere with `analyze`)."""
     doc = _take_capture(timeout, redact=redact, registry_refs=images)
@@ -265,9 +411,9 @@ def capture(output, redact, timeout, images):
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@report_options
+@report_options(probes=False)
 @click.pass_context
-def analyze(ctx, file, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color):
+def analyze(ctx, file, as_json, output, fail_on, only, skip, lang, redact, no_color):
     """Judge a capture document taken elsewhere; same output as `check`."""
     doc = load_capture(file)
     emit_report(ctx, doc, as_json, output, fail_on, only, skip, lang, no_color, redact=redact)
@@ -278,29 +424,41 @@ def rules():
     """The rule catalogue."""
 
 
+lang_option = click.option("--lang", type=click.Choice(("en", "zh")), default=None,
+                           help="Language of the text (default: from the locale).")
+no_color_option = click.option("--no-color", is_flag=True, help="Plain text, no colours.")
+
+
 @rules.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-@click.option("--lang", type=click.Choice(("en", "zh")), default=None)
-def rules_list(as_json, lang):
+@lang_option
+@no_color_option
+def rules_list(as_json, lang, no_color):
     """Every rule: id, area, title."""
     from hostcheck.report.catalogue_view import list_rules
-    list_rules(lang or _default_lang(), as_json)
+    list_rules(lang or _default_lang(), as_json, color=_colour(no_color))
 
 
 @rules.command("show")
 @click.argument("rule_id")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
-@click.option("--lang", type=click.Choice(("en", "zh")), default=None)
-def rules_show(rule_id, as_json, lang):
+@lang_option
+@no_color_option
+def rules_show(rule_id, as_json, lang, no_color):
     """One rule: what it checks, its source, examples, the fix."""
     from hostcheck.report.catalogue_view import show_rule
-    if not show_rule(rule_id, lang or _default_lang(), as_json):
+    if not show_rule(rule_id, lang or _default_lang(), as_json, color=_colour(no_color)):
         raise click.BadParameter("no rule with id %r (see `hostcheck rules list`)" % rule_id,
                                  param_hint="RULE_ID")
 
 
+def _colour(no_color):
+    return not no_color and not os.environ.get("NO_COLOR")
+
+
 @cli.command()
 @click.argument("document", type=click.Choice(("capture", "report", "fleet")))
+@quiet_common_options
 def schema(document):
     """Print the JSON schema of a capture, report or fleet document."""
     from hostcheck.data import read_text

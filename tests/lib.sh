@@ -23,6 +23,8 @@ APT_PACKAGES+=(rpm dpkg-dev debhelper)
 APT_PACKAGES+=(rpmlint lintian gnupg pipx)
 # `hostcheck completion zsh|fish` is sourced in the real shells.
 APT_PACKAGES+=(zsh fish)
+# tmux: the text views on a real 80-column terminal (tests/test_terminal_80.py).
+APT_PACKAGES+=(tmux)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 

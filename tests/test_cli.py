@@ -342,3 +342,210 @@ def test_output_through_a_symlink_a_device_and_the_umask(capture_file, tmp_path)
     result = hostcheck_process("analyze", str(capture_file), "--json", "-o", "/dev/stdout")
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(result.stdout)["format"] == "hostcheck.report/v1"
+
+
+# ------------------------------------------------------------------ filters, summary, formats, options
+
+# A real capture with two failing image trees (arm64 images on an amd64 host without QEMU),
+# two native ones, and one failing finding.
+PROBES = os.path.join(REPO, "tests", "data", "systems", "debian12-probes.json")
+
+
+def report_of(*args):
+    result = run("analyze", PROBES, "--json", "--lang", "en", *args)
+    assert result.exit_code in (0, 1), (result.output, result.stderr)
+    report = json.loads(result.stdout)
+    validator("report").validate(report)
+    return report, result.exit_code
+
+
+def shown_statuses(report):
+    return [f["status"] for f in report["findings"]] + [t["verdict"]["status"] for t in report["trees"]]
+
+
+def counts(statuses):
+    summary = dict.fromkeys(("pass", "info", "warn", "fail", "skip", "error"), 0)
+    for status in statuses:
+        summary[status] += 1
+    return summary
+
+
+def test_the_fixture_has_failing_trees_and_findings():
+    report, code = report_of()
+    assert {t["verdict"]["id"] for t in report["trees"] if t["verdict"]["status"] == "fail"} == {"needs-remediation"}
+    assert {t["verdict"]["status"] for t in report["trees"]} == {"pass", "fail"}
+    assert any(f["status"] == "fail" for f in report["findings"]) and code == 1
+
+
+def test_only_a_rule_leaves_the_tree_verdicts_out():
+    """Issue 11: a foreign-architecture image failed `check --only network-mtu`."""
+    report, code = report_of("--only", "network-mtu")
+    assert {f["id"] for f in report["findings"]} == {"network-mtu"}
+    assert report["trees"] == [] and report["tree_summary"] == counts([])
+    assert code == (1 if "fail" in shown_statuses(report) else 0)
+
+
+@pytest.mark.parametrize("selection, keep", [
+    (["--skip", "needs-remediation"], lambda t: t["verdict"]["id"] != "needs-remediation"),
+    (["--only", "image/native"], lambda t: t["verdict"]["id"] == "native"),
+    (["--only", "hc-test/busybox:arm64"], lambda t: t["subject"] == "hc-test/busybox:arm64"),
+    (["--only", "image"], lambda t: True),                         # the image area (and tree)
+    (["--skip", "image"], lambda t: False),
+    (["--skip", "hc-test/busybox:arm64,container hc-test-75ebf6ed63 (hc-test/busybox:arm64)"],
+     lambda t: "arm64" not in t["subject"]),
+])
+def test_trees_are_selected_by_tree_verdict_subject_and_area(selection, keep):
+    full, _ = report_of()
+    report, code = report_of(*selection)
+    assert report["trees"] == [t for t in full["trees"] if keep(t)]
+    assert report["trees"] or selection[-1] in ("image",)          # (--skip image leaves none)
+
+
+@pytest.mark.parametrize("selection", [[], ["--only", "kernel,image/needs-remediation"], ["--skip", "needs-remediation"],
+                                       ["--only", "network-mtu"], ["--skip", "runtime,image"]])
+def test_summary_tree_summary_and_exit_code_count_what_is_shown(selection):
+    report, code = report_of(*selection)
+    assert report["summary"] == counts(f["status"] for f in report["findings"])
+    assert report["tree_summary"] == counts(t["verdict"]["status"] for t in report["trees"])
+    for fail_on in ("fail", "warn", "info"):
+        expected = 1 if any(s == "error" or (s != "skip" and s != "pass" and
+                                             ("fail", "warn", "info").index(s) <= ("fail", "warn", "info").index(fail_on))
+                            for s in shown_statuses(report)) else 0
+        assert run("analyze", PROBES, "--json", "--fail-on", fail_on, *selection).exit_code == expected, fail_on
+
+
+@pytest.mark.parametrize("args, named, nearest", [
+    (["--skip", "network-mtu2"], "--skip network-mtu2", "network-mtu"),
+    (["--only", "kernal"], "--only kernal", "kernel"),
+    (["--only", "nosuchrule"], "--only nosuchrule", None),
+    (["--only", "kernel", "--skip", "needs-remediaton"], "--skip needs-remediaton", "needs-remediation"),
+    (["--only", "image/nativ"], "--only image/nativ", "image/native"),
+    (["--skip", "zzzz"], "--skip zzzz", None),
+])
+def test_unknown_ids_are_a_usage_error_naming_the_nearest(args, named, nearest):
+    result = hostcheck_process("analyze", PROBES, *args)
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hostcheck: error: unknown id: ") and named in lines[0]
+    if nearest:
+        assert "did you mean %s" % nearest in lines[0]
+    else:
+        assert "did you mean" not in lines[0]
+
+
+def test_text_summary_counts_findings_and_trees_with_plurals():
+    report, _ = report_of()
+    text = run("analyze", PROBES, "--no-color", "--lang", "en").stdout
+    summary = next(line for line in text.splitlines() if line.startswith("Summary: "))
+    s, t = report["summary"], report["tree_summary"]
+    assert summary == "Summary: findings %d failed, %d warnings, %d info, %d passed, %d skipped · trees %d failed, %d passed" % (
+        s["fail"], s["warn"], s["info"], s["pass"], s["skip"], t["fail"], t["pass"])
+    warn_id = next(f["id"] for f in report["findings"] if f["status"] == "warn")
+    one = run("analyze", PROBES, "--no-color", "--lang", "en", "--only", warn_id).stdout
+    assert "findings 0 failed, 1 warning, 0 info" in one and "1 warnings" not in one and "· trees" not in one
+    zh = run("analyze", PROBES, "--no-color", "--lang", "zh").stdout
+    assert "汇总：检查项 失败 %d，警告 %d" % (s["fail"], s["warn"]) in zh and "决策树结论 失败 %d" % t["fail"] in zh
+
+
+def test_quiet_shows_what_is_not_a_pass_and_counts_the_rest():
+    report, code = report_of()
+    full = run("analyze", PROBES, "--no-color", "--lang", "en")
+    quiet = run("analyze", PROBES, "--no-color", "--lang", "en", "-q")
+    assert quiet.exit_code == full.exit_code == code
+    text = quiet.stdout
+    assert " PASS " not in text and " PASS " in full.stdout
+    for rule_id in {f["id"] for f in report["findings"]}:
+        not_passed = any(f["id"] == rule_id and f["status"] != "pass" for f in report["findings"])
+        assert ("[%s]" % rule_id in text) == not_passed, rule_id
+    for tree in report["trees"]:
+        tag = "[image/%s]" % tree["verdict"]["id"]
+        assert (tag in text) == (tree["verdict"]["status"] != "pass")
+    assert "Not shown (-q): %d passed findings, %d passed tree verdicts." % (
+        report["summary"]["pass"], report["tree_summary"]["pass"]) in text
+    assert len(text.splitlines()) < len(full.stdout.splitlines()) - report["summary"]["pass"] + 1
+    # the documents are complete whatever -q says
+    assert json.loads(run("analyze", PROBES, "--json", "-q").stdout)["findings"] == report["findings"]
+
+
+def test_format_json_is_json_and_two_formats_are_a_usage_error():
+    by_flag = json.loads(run("analyze", PROBES, "--json").stdout)
+    by_format = json.loads(run("analyze", PROBES, "--format", "json").stdout)
+    for doc in (by_flag, by_format):
+        doc.pop("generated_at")
+    assert by_flag == by_format
+    result = hostcheck_process("analyze", PROBES, "--json", "--format", "junit")
+    assert result.returncode == 2 and "two formats" in result.stderr and result.stdout == ""
+    assert run("analyze", PROBES, "--format", "yaml").exit_code == 2
+
+
+@pytest.mark.parametrize("word", ["json", "text", "junit", "xml"])
+def test_o_is_a_path_and_never_a_format_word(tmp_path, word):
+    result = hostcheck_process("analyze", PROBES, "-o", word, cwd=str(tmp_path))
+    assert result.returncode == 2 and os.listdir(str(tmp_path)) == []
+    assert "-o takes a path" in result.stderr and "./%s" % word in result.stderr
+    result = hostcheck_process("analyze", PROBES, "--json", "-o", "./" + word, cwd=str(tmp_path))
+    assert result.returncode == 1 and os.listdir(str(tmp_path)) == [word]
+    assert json.loads((tmp_path / word).read_text())["format"] == "hostcheck.report/v1"
+
+
+def test_timeout_is_offered_only_where_a_probe_runs():
+    result = hostcheck_process("analyze", PROBES, "--timeout", "3")
+    assert result.returncode == 2 and "No such option" in result.stderr
+    assert "--timeout" not in run("analyze", "--help").stdout
+    for command in (["check"], ["image"], ["net", "egress"]):
+        assert "--timeout" in run(*(command + ["--help"])).stdout, command
+
+
+def test_version_short_and_long():
+    for flag in ("-V", "--version"):
+        assert run(flag).stdout == "hostcheck %s\n" % __version__
+    assert hostcheck_process("-V").stdout == "hostcheck %s\n" % __version__
+
+
+def test_common_options_before_the_command_name(tmp_path):
+    listing = hostcheck_process("--no-color", "rules", "list", env={"NO_COLOR": "", "TERM": "xterm"})
+    assert listing.returncode == 0 and "arch-host-platform" in listing.stdout and "\x1b" not in listing.stdout
+    shown = run("--lang", "zh", "rules", "show", "network-mtu", "--no-color")
+    assert shown.exit_code == 0 and "依据" in shown.stdout
+    assert run("rules", "show", "network-mtu", "--no-color").exit_code == 0
+    zh = run("--lang", "zh", "--no-color", "analyze", PROBES)
+    assert zh.exit_code == 1 and "检查报告" in zh.stdout
+    # the command's own option wins over the one before its name
+    en = json.loads(run("--lang", "zh", "analyze", PROBES, "--lang", "en", "--json").stdout)
+    assert en["lang"] == "en"
+    # lists add up: --skip before and after
+    both = json.loads(run("--skip", "kernel", "analyze", PROBES, "--skip", "image", "--json").stdout)
+    assert not {f["area"] for f in both["findings"]} & {"kernel", "image"} and both["trees"] == []
+    # options that take a value are not mistaken for the command (--only image)
+    only_image = json.loads(run("--only", "image", "--json", "analyze", PROBES).stdout)
+    assert only_image["trees"] and all(f["area"] == "image" for f in only_image["findings"])
+    for args in (["--no-color", "schema", "report"], ["--lang", "zh", "schema", "capture"],
+                 ["--no-color", "--lang", "en", "rules", "list", "--json"]):
+        assert run(*args).exit_code == 0, args
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    assert run("analyze", PROBES, "--json", "-o", str(fleet_dir / "a.json")).exit_code == 1
+    fleet = run("--lang", "zh", "--no-color", "fleet", str(fleet_dir))
+    assert fleet.exit_code == 1 and "集群视图" in fleet.stdout
+    # an option the command does not take is its usage error
+    refused = hostcheck_process("--fail-on", "warn", "rules", "list")
+    assert refused.returncode == 2 and "No such option" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_command_asked_about_a_subject_keeps_its_tree_under_a_rule_filter():
+    """`image REF` and `net …` walk the trees asked for: --only with a rule id or an area narrows
+    the findings beside them; naming the tree, verdict or subject selects trees."""
+    ref = "hc-test/busybox:arm64"
+
+    def image(*args):
+        result = run("image", ref, "--capture", PROBES, "--json", *args)
+        assert result.exit_code in (0, 1), result.stderr
+        return json.loads(result.stdout), result.exit_code
+
+    report, code = image("--only", "kernel")
+    assert [t["subject"] for t in report["trees"]] == [ref] and code == 1
+    assert {f["area"] for f in report["findings"]} == {"kernel"}
+    report, code = image("--skip", "needs-remediation")
+    assert report["trees"] == [] and code == (1 if "fail" in shown_statuses(report) else 0)
+    report, _ = image("--only", "image/native")
+    assert report["trees"] == []

@@ -467,3 +467,54 @@ def test_a_failing_write_leaves_no_file_behind(report_dir, tmp_path, option):
     assert os.listdir(str(tmp_path)) == ["out"] and target.read_text(encoding="utf-8") == "the previous page\n"
     assert hostcheck_process(*args).returncode == 1    # no limit: written whole
     assert len(target.read_text(encoding="utf-8")) > 4096 and os.listdir(str(tmp_path)) == ["out"]
+
+
+# ------------------------------------------------------------------ narrow terminals, plurals
+
+
+def render_at(doc, width):
+    import io
+    from hostcheck.fleet.text import render
+    buffer = io.StringIO()
+    render(doc, file=buffer, color=False, width=width)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ten_hosts_fit_80_columns_and_stay_apart(reports, tmp_path, lang):
+    from rich.cells import cell_len
+    docs = list(reports.values())
+    names = ["node-%d.example.com" % n for n in range(1, 11)]
+    for index, name in enumerate(names):
+        doc = dict(docs[index % len(docs)], host=dict(docs[index % len(docs)]["host"], hostname=name))
+        (tmp_path / ("%d.json" % index)).write_text(json.dumps(doc), encoding="utf-8")
+    doc, _ = fleet_json(str(tmp_path), "--lang", lang)
+    text = render_at(doc, 80)
+    wide = [line for line in text.splitlines() if cell_len(line) > 80]
+    assert not wide, wide
+    rows = [line for line in text.splitlines() if line.startswith("node-")]
+    assert sorted(row.split()[0] for row in rows[:10]) == sorted(names)      # whole names: they fit
+    assert ("Areas: arc Architecture" if lang == "en" else "领域：arc CPU 架构") in text
+    # the per-rule view names every failing host in full
+    assert "node-10.example.com" in text.split("Hosts × areas" if lang == "en" else "主机 × 检查领域")[1]
+    # at 200 columns (a pipe, a file) the wide matrix with OS, platform and kernel
+    assert "linux/amd64" in next(l for l in render_at(doc, 200).splitlines() if l.startswith("node-1.example.com "))
+
+
+def test_counts_say_one_host_and_one_input(reports, tmp_path):
+    shutil.copy(next(iter(reports)), str(tmp_path / "one.json"))
+    (tmp_path / "junk.json").write_text("{", encoding="utf-8")
+    text = run("fleet", str(tmp_path), "--no-color", "--lang", "en").stdout
+    assert "— 1 host · " in text and "· 1 input skipped" in text
+    assert "1 hosts" not in text and "1 inputs" not in text
+
+
+def test_fleet_format_and_output_path(report_dir, tmp_path):
+    by_format = json.loads(run("fleet", report_dir, "--format", "json").stdout)
+    by_flag = json.loads(run("fleet", report_dir, "--json").stdout)
+    for doc in (by_format, by_flag):
+        doc.pop("generated_at")
+    assert by_format == by_flag
+    assert run("fleet", report_dir, "--json", "--format", "text").exit_code == 2
+    result = hostcheck_process("fleet", report_dir, "-o", "json", cwd=str(tmp_path))
+    assert result.returncode == 2 and "-o takes a path" in result.stderr and os.listdir(str(tmp_path)) == []

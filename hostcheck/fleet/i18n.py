@@ -4,7 +4,7 @@ Titles, evidence and remediation come from the reports, in the language each was
 in, and are shown as they are; status and area names come from hostcheck.report.i18n.
 """
 
-from hostcheck.report.i18n import ui as report_ui
+from hostcheck.report.i18n import counted, ui as report_ui
 
 WORDS = {
     "en": {
@@ -44,8 +44,14 @@ WORDS = {
         "none": "none",
         "source": "Report",
         "duplicates": "Hostnames in more than one report (rows kept apart; see each row's report file): $names",
-        "summary": ("$hosts hosts · $fail with a failure · $warn with warnings · $info info only · "
-                    "$ok all clear · $skipped inputs skipped"),
+        # The text view's summary line (summary_line), with these counts:
+        "summary": ("$hosts · $fail with a failure · $warn with warnings · $info info only · "
+                    "$ok all clear · $skipped skipped"),
+        "n_hosts": ("$n host", "$n hosts"),
+        "n_inputs": ("$n input", "$n inputs"),
+        "status_short": {"error": "ERR"},
+        "area_legend": "Areas",
+        "host_domain": "Host names below end in $domain",
         "exit_note": "$n hosts at or above --fail-on $fail_on",
     },
     "zh": {
@@ -85,8 +91,13 @@ WORDS = {
         "none": "无",
         "source": "报告文件",
         "duplicates": "以下主机名出现在多份报告中（各行分开显示，见每行的报告文件）：$names",
-        "summary": ("共 $hosts 台主机 · 有失败 $fail 台 · 有警告 $warn 台 · 仅提示 $info 台 · "
-                    "全部正常 $ok 台 · 跳过输入 $skipped 个"),
+        "summary": ("共 $hosts · 有失败 $fail 台 · 有警告 $warn 台 · 仅提示 $info 台 · "
+                    "全部正常 $ok 台 · 跳过输入 $skipped"),
+        "n_hosts": "$n 台主机",
+        "n_inputs": "$n 个",
+        "status_short": {},
+        "area_legend": "领域",
+        "host_domain": "以下主机名均以 $domain 结尾",
         "exit_note": "达到 --fail-on $fail_on 的主机 $n 台",
     },
 }
@@ -106,3 +117,11 @@ def summary_values(fleet):
     bad = worst["fail"] + worst["error"]
     return {"hosts": hosts, "fail": bad, "warn": worst["warn"], "info": worst["info"],
             "ok": hosts - bad - worst["warn"] - worst["info"], "skipped": fleet["summary"]["skipped"]}
+
+
+def summary_line(fleet, text):
+    """The text view's summary: "1 host · 1 with a failure · … · 2 inputs skipped"."""
+    import string
+    values = summary_values(fleet)
+    values.update(hosts=counted(text["n_hosts"], values["hosts"]), skipped=counted(text["n_inputs"], values["skipped"]))
+    return string.Template(text["summary"]).safe_substitute(values)

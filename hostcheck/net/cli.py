@@ -7,21 +7,15 @@ Read, don't poke: nothing here sends a packet or enters a container.
 
 import click
 
-from hostcheck.cli import EXIT_USAGE, _take_capture, emit_report, load_capture, report_options
+from hostcheck.cli import UsageLine, _take_capture, emit_report, load_capture, report_options
 
 # Findings shown beside the trees unless --only says otherwise: the areas a network verdict
 # leans on (the whole catalogue is `hostcheck check`'s job).
 NET_AREAS = ("network", "firewall", "dns")
 
 
-class BadArgument(click.UsageError):
-    """A malformed argument: one line on stderr, exit 2."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file=None):
-        from hostcheck.report.escape import visible
-        click.echo("hostcheck: error: %s" % visible(self.format_message()), err=True)
+# A malformed argument: one line on stderr, exit 2.
+BadArgument = UsageLine
 
 
 capture_option = click.option(

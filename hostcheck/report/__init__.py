@@ -53,6 +53,96 @@ def summarise(findings):
     return summary
 
 
+def summarise_trees(trees):
+    """Tree verdicts per status: `summary` counts findings only (SPEC), this counts the rest."""
+    return summarise([tree["verdict"] for tree in trees if tree.get("verdict")])
+
+
+# ------------------------------------------------------------------ --only / --skip
+# A finding is selected by its rule id or area (the judge does that); a tree verdict by its
+# tree, its verdict id, "tree/verdict", its subject, or the area the tree is about.
+# `image` and `net` walk trees of the subjects they were asked about: there the trees are
+# the answer, and only what names a tree (not a rule id or an area) selects them, so that
+# `net reach A B --only network-ip-forward` narrows the findings beside the tree.
+
+# The area each tree is about (SPEC's tree names).
+TREE_AREAS = {"image": "image", "net-egress": "network", "net-port": "network", "net-reach": "network"}
+
+
+class UnknownIds(ValueError):
+    """--only / --skip named ids that select nothing; `.unknown` is [(id, [nearest valid ids])]."""
+
+    def __init__(self, unknown):
+        ValueError.__init__(self, "unknown id for only/skip: " + "; ".join(
+            name + (" (did you mean %s?)" % " or ".join(nearest) if nearest else "") for name, nearest in unknown))
+        self.unknown = unknown
+
+
+def tree_keys(tree, by_area=True):
+    """The ids that select this walked tree (its area's name too, unless by_area is False)."""
+    name = tree.get("tree")
+    verdict = (tree.get("verdict") or {}).get("id")
+    keys = {name, verdict, "%s/%s" % (name, verdict), tree.get("subject")}
+    if by_area:
+        keys.add(TREE_AREAS.get(name))
+    keys.discard(None)
+    return keys
+
+
+def tree_selected(tree, only=(), skip=(), by_area=True):
+    keys = tree_keys(tree, by_area)
+    if only and not keys.intersection(only):
+        return False
+    return not keys.intersection(skip)
+
+
+def select_trees(trees, only, skip, asked_for, catalogue):
+    """The trees --only / --skip keep. `asked_for`: the trees are the command's own subjects
+    (image, net): areas do not select them, and an --only naming no tree leaves them all."""
+    if not asked_for:
+        return [tree for tree in trees if tree_selected(tree, only, skip)]
+    naming_trees = tree_ids(catalogue) | {tree.get("subject") for tree in trees}
+    only = [key for key in only if key in naming_trees]
+    return [tree for tree in trees if tree_selected(tree, only, skip, by_area=False)]
+
+
+def selectable_ids(catalogue):
+    """Every id --only / --skip may name before any tree is walked: rule ids, areas, tree
+    ids, verdict ids and tree/verdict pairs."""
+    return set(AREAS) | set(catalogue.areas()) | {rule["id"] for rule in catalogue.rules} | tree_ids(catalogue)
+
+
+def tree_ids(catalogue):
+    """Tree ids, verdict ids and tree/verdict pairs of the catalogue."""
+    ids = set()
+    for name, tree in catalogue.trees.items():
+        ids.add(name)
+        for node, verdict in (tree.get("verdicts") or {}).items():
+            # A verdict node's "id" is what reports say (several nodes may share one).
+            verdict_id = verdict.get("id", node) if isinstance(verdict, dict) else node
+            ids.update((verdict_id, "%s/%s" % (name, verdict_id)))
+    return ids
+
+
+def check_ids(ids, catalogue, trees=()):
+    """Raise UnknownIds for ids that name no rule, area, tree, verdict or walked subject.
+
+    The nearest valid ids come from difflib over the catalogue's ids (subjects are data:
+    they count as valid, and are offered only when they are close).
+    """
+    import difflib
+    known = selectable_ids(catalogue)
+    subjects = {tree.get("subject") for tree in trees if isinstance(tree.get("subject"), str)}
+    unknown = [name for name in dict.fromkeys(ids) if name not in known and name not in subjects]
+    if unknown:
+        # tree/verdict pairs are offered for a name with a "/" only: elsewhere they would
+        # crowd out the plain ids they contain.
+        plain = sorted(k for k in known if "/" not in k) + sorted(subjects)
+        pairs = sorted(k for k in known if "/" in k)
+        raise UnknownIds([(name, difflib.get_close_matches(name, pairs if "/" in name else plain, n=3, cutoff=0.6))
+                          for name in unknown])
+
+
 # Trees that `check` and `analyze` walk on their own ("module:function"); each function
 # takes (capture, facts, catalogue, lang) and returns a list of walked trees.
 HOST_TREES = [
@@ -72,6 +162,10 @@ def host_trees(capture, facts, catalogue, lang):
 def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=None):
     """Judge a capture document; return (report document, facts).
 
+    `only` / `skip` select findings (rule ids, areas) and tree verdicts (select_trees); an
+    id that names nothing known raises UnknownIds. Summary, tree_summary and the exit code
+    then count exactly what the report holds.
+
     `trees`: None for the trees `check` and `analyze` walk on every host (HOST_TREES);
     otherwise a list of walked trees, or a function (capture, facts, catalogue, lang) → list,
     for the `image` and `net` commands, which walk trees of their own subjects.
@@ -82,10 +176,15 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
     catalogue = catalogue or load_catalogue()
     facts = build_facts(capture)
     findings = judge(catalogue, facts, lang=lang, only=only, skip=skip)
+    asked_for = trees is not None
     if trees is None:
         trees = host_trees(capture, facts, catalogue, lang)
     elif callable(trees):
         trees = trees(capture, facts, catalogue, lang)
+    trees = list(trees or [])
+    if only or skip:
+        check_ids(tuple(only) + tuple(skip), catalogue, trees)
+        trees = select_trees(trees, only, skip, asked_for, catalogue)
     report = {
         "format": REPORT_FORMAT,
         "tool": {"name": "hostcheck", "version": __version__, "rules": catalogue.version},
@@ -95,8 +194,9 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
         "host": _host_section(facts),
         "facts": facts.to_dict(),
         "findings": findings,
-        "trees": list(trees or []),
+        "trees": trees,
         "summary": summarise(findings),
+        "tree_summary": summarise_trees(trees),
     }
     return report, facts
 

@@ -55,7 +55,7 @@ def _summary(rule, lang):
             "statuses": sorted({o["status"] for o in rule.get("outcomes", [])}, key=RANK.get)}
 
 
-def list_rules(lang, as_json):
+def list_rules(lang, as_json, color=True):
     catalogue = _catalogue()
     rows = [_summary(rule, lang) for rule in catalogue.rules]
     if as_json:
@@ -72,7 +72,7 @@ def list_rules(lang, as_json):
     areas = ui(lang)["area"]
     for row in rows:
         table.add_row(Text(v(row["id"])), Text(v(areas.get(row["area"], row["area"]))), Text(v(row["title"])))
-    console = terminal_console(None, True, None)
+    console = terminal_console(None, color, None)
     console.print(table)
     console.print(string.Template(labels["count"]).substitute(n=len(rows), v=catalogue.version), style="dim")
 
@@ -169,7 +169,7 @@ def explain(rule, lang):
     return data
 
 
-def show_rule(rule_id, lang, as_json):
+def show_rule(rule_id, lang, as_json, color=True):
     """Print one rule; False when there is no such rule."""
     rule = _catalogue().rule(rule_id)
     if rule is None:
@@ -179,7 +179,7 @@ def show_rule(rule_id, lang, as_json):
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return True
     from hostcheck.report.text import terminal_console
-    console = terminal_console(None, True, None)
+    console = terminal_console(None, color, None)
     for line in render_lines(data, lang):
         console.print(*line) if isinstance(line, tuple) else console.print(line)
     return True

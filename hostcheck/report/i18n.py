@@ -4,6 +4,7 @@ Rule text lives with the rules; this table holds only what the renderer itself s
 """
 
 import os
+import string
 
 LANGS = ("en", "zh")
 
@@ -36,6 +37,17 @@ UI = {
                          "not_running": "not running", "permission_denied": "not readable: permission denied",
                          "timeout": "no answer in time", "error": "answered with an error"},
         "result_line": "$fail failed, $warn warnings, $info info, $pass passed, $skip skipped, $error errors",
+        # Counts: a string, or (singular, plural) where English needs both (see counted()).
+        "counts": {"fail": "$n failed", "warn": ("$n warning", "$n warnings"), "info": "$n info",
+                   "pass": "$n passed", "skip": "$n skipped", "error": ("$n error", "$n errors")},
+        "findings_part": "findings $counts",
+        "trees_part": "trees $counts",
+        "list_sep": ", ",
+        "part_sep": " · ",
+        "not_shown": "Not shown (-q): $what.",
+        "passed_findings": ("$n passed finding", "$n passed findings"),
+        "passed_trees": ("$n passed tree verdict", "$n passed tree verdicts"),
+        "nothing_wrong": "Nothing failed, warned or was skipped.",
         # --html: the page's own words
         "page": {
             "problems": "Problems",
@@ -120,6 +132,16 @@ UI = {
         "engine_state": {"running": "运行中", "not_installed": "未安装", "not_running": "未运行",
                          "permission_denied": "无权限读取", "timeout": "响应超时", "error": "返回错误"},
         "result_line": "失败 $fail 项，警告 $warn 项，提示 $info 项，通过 $pass 项，跳过 $skip 项，出错 $error 项",
+        "counts": {"fail": "失败 $n", "warn": "警告 $n", "info": "提示 $n", "pass": "通过 $n",
+                   "skip": "跳过 $n", "error": "出错 $n"},
+        "findings_part": "检查项 $counts",
+        "trees_part": "决策树结论 $counts",
+        "list_sep": "，",
+        "part_sep": " · ",
+        "not_shown": "未显示（-q）：$what。",
+        "passed_findings": "通过的检查项 $n 项",
+        "passed_trees": "通过的决策树结论 $n 个",
+        "nothing_wrong": "没有失败、警告或跳过的检查。",
         "page": {
             "problems": "问题",
             "no_problems": "没有问题：所有检查均已通过或不适用于本机。",
@@ -190,3 +212,14 @@ def lang_from_locale(environ=None):
 
 def ui(lang):
     return UI.get(lang, UI["en"])
+
+
+def counted(template, n):
+    """`template` ("$n info", or ("$n warning", "$n warnings") where English has a plural) for n.
+
+    >>> counted(("$n warning", "$n warnings"), 1), counted(("$n host", "$n hosts"), 2), counted("警告 $n", 1)
+    ('1 warning', '2 hosts', '警告 1')
+    """
+    if isinstance(template, (tuple, list)):
+        template = template[0] if n == 1 else template[1]
+    return string.Template(template).safe_substitute(n=n)
