@@ -333,8 +333,12 @@ def write_side_files(ctx, report):
 
 
 def chosen_format(ctx, as_json):
-    """text, json or junit, from --format and --json (which may not disagree)."""
-    output_format = ctx.meta.get("hostcheck.output_format")
+    """text, json or junit, from --format (kept in ctx.meta) and --json."""
+    return resolve_format(as_json, ctx.meta.get("hostcheck.output_format"))
+
+
+def resolve_format(as_json, output_format):
+    """text, json or junit, from --json and --format (which may not disagree)."""
     if as_json and output_format not in (None, "json"):
         raise UsageLine("--json and --format %s name two formats: give one" % output_format)
     return "json" if as_json else output_format or "text"

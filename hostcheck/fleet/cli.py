@@ -8,7 +8,7 @@ Files that are not reports are skipped with a one-line reason each, shown in the
 
 import click
 
-from hostcheck.cli import FAIL_ON, Fatal, OutputPath, UsageLine, _default_lang, print_rendered
+from hostcheck.cli import FAIL_ON, Fatal, OutputPath, _default_lang, print_rendered, resolve_format
 
 
 @click.command()
@@ -37,9 +37,7 @@ def fleet(ctx, paths, as_json, output_format, html_file, output, fail_on, lang, 
     from hostcheck.fleet.collect import InputError, find_report_files, read_reports
     from hostcheck.report.progress import Progress
 
-    if as_json and output_format not in (None, "json"):
-        raise UsageLine("--json and --format %s name two formats: give one" % output_format)
-    as_json = as_json or output_format == "json"
+    as_json = resolve_format(as_json, output_format) == "json"
     lang = lang or _default_lang()
     try:
         files = find_report_files(paths)

@@ -312,9 +312,9 @@ def render(report, file=None, color=True, width=None, quiet=False):
     if quiet:
         if not findings and not trees and (hidden_findings or hidden_trees):
             emit(console, Text(words["nothing_wrong"]))
-        what = [counted(words["passed_findings"], hidden_findings)]
-        if hidden_trees:
-            what.append(counted(words["passed_trees"], hidden_trees))
-        emit(console, Text(string.Template(words["not_shown"]).safe_substitute(what=words["list_sep"].join(what)),
-                           style="dim"))
+        what = [counted(words[key], n) for key, n in (("passed_findings", hidden_findings),
+                                                      ("passed_trees", hidden_trees)) if n]
+        if what:
+            emit(console, Text(string.Template(words["not_shown"]).safe_substitute(what=words["list_sep"].join(what)),
+                               style="dim"))
     emit(console, summary_text(report, words), 0, 2)
