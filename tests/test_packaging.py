@@ -199,7 +199,7 @@ def test_man_page_has_every_command_and_option(man_page):
             "schema", "completion"} <= set(paths)
     for path in paths:
         assert "\n.SS hostcheck %s\n" % path.replace("-", "\\-") in man_page, path
-    for option in ("\\-\\-fail\\-on [info|warn|fail]", "\\-o, \\-\\-output FILE", "\\-\\-version"):
+    for option in ("\\-\\-fail\\-on [info|warn|fail]", "\\-o, \\-\\-output FILE", "\\-V, \\-\\-version"):
         assert "\\fB%s\\fR" % option in man_page, option
     for section in ("SYNOPSIS", "DESCRIPTION", "OPTIONS", "COMMANDS", "EXIT STATUS", "ENVIRONMENT", "FILES",
                     "SEE ALSO"):
