@@ -65,7 +65,7 @@ def archive_subjects(path, color=True):
         name = "%s (%s)" % (image.name, source)
         ref = image.name.split(", ")[0] if not image.name.startswith("sha256:") else "IMAGE"
         subjects.append(_Subject(name, ref, platforms, binaries,
-                                 unknown=None if platforms else "the archive names no platform for %s" % image.name))
+                                 unknown=None if platforms else (image.problem or "the archive names no platform for %s" % image.name)))
     return subjects
 
 

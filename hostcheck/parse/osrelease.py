@@ -40,6 +40,15 @@ RELEASE_FILES = (
     "/etc/uos-release",
 )
 
+# What of each release file distro may read. distro parses os-release with shlex, which
+# grows each token one character at a time (quadratic in the token's length): one 1 MiB
+# line took 26-60 s, and a quoted value may span lines, so a line limit alone is not
+# enough. Real release files are under 2 KiB with lines under 200 characters; beyond
+# these limits only the first RELEASE_FILE_LIMIT characters are read, and longer lines
+# are dropped (a 16 KiB quoted value costs distro ~0.2 s on a loaded 2-core VM).
+RELEASE_FILE_LIMIT = 16 * 1024
+RELEASE_LINE_LIMIT = 1024
+
 # Kylin Linux Advanced Server V10 names each service pack in VERSION / kylin-release:
 # "V10 (Tercel)" is SP1 (the vendor image kylin-server-minimal:v10sp1 says Tercel),
 # "V10 (Sword)" SP2, "V10 (Lance)" SP3, "V10 (Halberd)" the SP3 2403 update.
@@ -76,7 +85,7 @@ def identify(files):
     for path in RELEASE_FILES:
         text = files.get(path)
         if isinstance(text, str):
-            present[path] = text
+            present[path] = bounded(text)
     try:
         info = _read_with_distro(distro, present)
     except ValueError:
@@ -86,6 +95,21 @@ def identify(files):
     info["sources"] = sorted(present)
     _apply_vendor_knowledge(info, present)
     return info
+
+
+def bounded(text):
+    """The part of a release file handed to distro: the first RELEASE_FILE_LIMIT characters
+    (whole lines), without lines over RELEASE_LINE_LIMIT. A real file is returned as is.
+
+    >>> bounded('NAME="x"\\n' + "A=" + "y" * 5000 + "\\nID=z\\n")
+    'NAME="x"\\nID=z\\n'
+    """
+    lines = text[:RELEASE_FILE_LIMIT + 1].split("\n")
+    if len(text) > RELEASE_FILE_LIMIT:
+        lines[-1] = ""      # cut at the last whole line
+    if len(text) <= RELEASE_FILE_LIMIT and all(len(line) <= RELEASE_LINE_LIMIT for line in lines):
+        return text
+    return "\n".join(line for line in lines if len(line) <= RELEASE_LINE_LIMIT)
 
 
 def _balanced_lines(text):
