@@ -144,6 +144,16 @@ class _Buffered(object):
                 self.position += len(chunk)
         return b"".join(parts)
 
+    def read_some(self, size):
+        """Up to `size` bytes, at least one unless the data ends: what the buffer holds,
+        without joining pieces (a whole chunk is handed on without a copy)."""
+        if self._offset >= len(self._buffer):
+            self._buffer, self._offset = self._fill(), 0
+        data = self._buffer[self._offset:self._offset + size]
+        self._offset += len(data)
+        self.position += len(data)
+        return data
+
     def skip(self, size):
         """Skip `size` bytes; the count skipped (less only at the end of the data)."""
         available = len(self._buffer) - self._offset
@@ -227,7 +237,7 @@ class Inflater(_Buffered):
         if self._pending:
             data, self._pending = self._pending, b""
             return data
-        return self.source.read(IN_CHUNK)
+        return self.source.read_some(IN_CHUNK)
 
     def _fill(self):
         while not self._done:
@@ -236,7 +246,7 @@ class Inflater(_Buffered):
                 # after a member: another one follows (gzip -c a b, pigz --independent), or not
                 data = self._input()
                 while 0 < len(data) < 8:
-                    more = self.source.read(IN_CHUNK)
+                    more = self.source.read_some(IN_CHUNK)
                     if not more:
                         break
                     data += more
@@ -283,7 +293,7 @@ class Prefixed(_Buffered):
         self.rest = rest
 
     def _fill(self):
-        return self.rest.read(READ_CHUNK)
+        return self.rest.read_some(READ_CHUNK)
 
     def _skip_rest(self, size):
         skipped = self.rest.skip(size)
@@ -378,6 +388,11 @@ class TarReader(object):
     def read(self, size):
         size = min(size, self._remaining)
         data = self.stream.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def read_some(self, size):
+        data = self.stream.read_some(min(size, self._remaining)) if self._remaining else b""
         self._remaining -= len(data)
         return data
 

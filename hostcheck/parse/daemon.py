@@ -29,23 +29,31 @@ DROPIN_DIR = "/etc/systemd/system/docker.service.d"
 ENV_FILES = ("/etc/sysconfig/docker", "/etc/default/docker")
 
 # shlex grows each token one character at a time: quadratic in a token's length (a 1 MiB
-# value in /etc/default/docker took 60 s) and ~1-10 us per character besides. Text
-# without quotes, backslashes or comments splits the same on whitespace, and longer text
-# than any real unit or environment line (a few hundred characters) is split on
-# whitespace too, so shlex only ever sees SHLEX_LIMIT characters at a time.
+# value in /etc/default/docker took 60 s), and costs ~40 us per call and 1-10 us per
+# character besides (a 1 MiB file of 'A="' lines: 10 s). Text without quotes,
+# backslashes or comments splits the same on whitespace; shlex reads at most SHLEX_LIMIT
+# characters at a time and SHLEX_BUDGET per file (each call counted SHLEX_CALL_COST more),
+# far above any real unit or environment file (a few lines of a few hundred characters);
+# beyond that, words are split on whitespace.
 SHLEX_LIMIT = 4096
+SHLEX_BUDGET = 64 * 1024
+SHLEX_CALL_COST = 256
 _SHELL_SPECIAL = re.compile(r"[\\'\"#]")
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
 
 
-def split_words(text, comments=False):
+def split_words(text, comments=False, budget=None):
     """shlex.split(text) in linear time: shlex where it matters (quotes, backslashes, #),
-    whitespace otherwise or beyond SHLEX_LIMIT; an unbalanced quote also falls back.
+    whitespace otherwise, beyond SHLEX_LIMIT, once `budget` (a one-item list: characters
+    shlex may still read for this file) is spent, or when a quote is unbalanced.
 
     >>> split_words("--a 'b c' d"), split_words("a  b\\tc"), split_words('--x "unclosed')
     (['--a', 'b c', 'd'], ['a', 'b', 'c'], ['--x', '"unclosed'])
     """
-    if len(text) <= SHLEX_LIMIT and _SHELL_SPECIAL.search(text):
+    cost = len(text) + SHLEX_CALL_COST
+    if len(text) <= SHLEX_LIMIT and _SHELL_SPECIAL.search(text) and (budget is None or budget[0] >= cost):
+        if budget is not None:
+            budget[0] -= cost
         try:
             return shlex.split(text, comments=comments)
         except ValueError:
@@ -96,6 +104,7 @@ def parse_env_file(text):
     values = {}
     if not isinstance(text, str):
         return values
+    budget = [SHLEX_BUDGET]
     for line in _logical_lines(text):
         if line.startswith("export "):
             line = line[len("export "):]
@@ -103,7 +112,7 @@ def parse_env_file(text):
         key = key.strip()
         if not sep or not key.replace("_", "").isalnum():
             continue
-        values[key] = " ".join(split_words(value, comments=True))
+        values[key] = " ".join(split_words(value, comments=True, budget=budget))
     return values
 
 
