@@ -107,13 +107,15 @@ def gzip_decompress(data):
 def run_read(path, *extra):
     """read_archive in a fresh interpreter: its images, budgets and peak RSS (MiB)."""
     code = """if 1:
-        import json, resource, sys
+        import json, sys
         from hostcheck.image import archive
         images = archive.read_archive(sys.argv[1])
         out = [{"name": i.name, "problem": i.problem,
                 "platforms": [{"note": p.note, "text": p.binaries.machines_text() if p.binaries else None}
                               for p in i.platforms]} for i in images]
-        print(json.dumps({"images": out, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        # VmHWM, not ru_maxrss: Linux carries the parent's peak (pytest's) across fork and exec into ru_maxrss
+        peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+        print(json.dumps({"images": out, "rss_mib": peak_kib / 1024}))
     """
     result = subprocess.run([sys.executable, "-c", code, str(path)] + list(extra), cwd=str(REPO_ROOT),
                             capture_output=True, text=True, timeout=GUARD_SECONDS)
