@@ -8,8 +8,6 @@ Labels only, from the capture: no archive is read here, and the cost per image i
 tree walk (microseconds), so a host with hundreds of containers stays fast.
 """
 
-import re
-
 from hostcheck.image.judge import image_tree, subject_facts, walk_image
 from hostcheck.image.local import image_name, image_platform
 from hostcheck.image.registry import registry_reachable
