@@ -502,7 +502,7 @@ def _scrub_words(bare, words, tool=None):
             continue
         if pending is not None:
             if word and not word.startswith("-") and word not in _SEPARATORS and word.lower().rstrip(".,:;!?)") not in _PROSE:
-                out[index] = _redact_part(word, pending)
+                _replace(out, index, word, "", _redact_part(word, pending))
             pending = None
             continue
         if word in _SEPARATORS or word.endswith(";"):
@@ -523,17 +523,23 @@ def _scrub_words(bare, words, tool=None):
         spec = flags.get(option if equals and option.startswith("--") else word)
         if spec is not None:
             if equals and option.startswith("--"):
-                out[index] = option + "=" + _redact_part(value, spec[1])
+                _replace(out, index, value, option + "=", _redact_part(value, spec[1]))
             elif spec[0] != "attached":
                 pending = spec[1]
             continue
         attached = next((f for f in flags if len(f) == 2 and word.startswith(f) and len(word) > 2), None)
         if attached is not None and flags[attached][0] != "next":
-            out[index] = attached + _redact_part(word[2:], flags[attached][1])
+            _replace(out, index, word[2:], attached, _redact_part(word[2:], flags[attached][1]))
             continue
         if not equals and _OPTION_NAME.match(word) and is_secret_key(word.lstrip("-")):
             pending = "all"
     return out
+
+
+def _replace(words, index, value, prefix, redacted):
+    # Only a value that changed is rewritten (unquoted); -p"$MYSQL_PWD" stays as written.
+    if redacted != value:
+        words[index] = prefix + redacted
 
 
 def _scrub_command_words(text, depth=0):
