@@ -430,13 +430,16 @@ def test_walkers_do_not_recurse():
         collect_names(deep)
     finally:
         sys.setrecursionlimit(old)
-    value, depth = pseudonymised, 0
+    value = _leaf(pseudonymised)
+    assert value.startswith("PASSWORD=" + R + " on ") and "192.0.2.7" not in value
+
+
+def _leaf(value):
+    """The innermost string of a _nested() value, found without recursion."""
     while isinstance(value, (dict, list)):
         value = value["k"] if isinstance(value, dict) and "k" in value else (
             value[0] if isinstance(value, list) else next(iter(value.values())))
-        depth += 1
-    assert depth > 5000
-    assert value.startswith("PASSWORD=" + R + " on ") and "192.0.2.7" not in value
+    return value
 
 
 def _runner():
@@ -446,16 +449,33 @@ def _runner():
     return CliRunner()
 
 
-def test_analyze_redact_of_a_deeply_nested_capture(tmp_path):
-    """`analyze --redact` of a capture with a 600-level value gives a report (was: internal error)."""
+def test_analyze_redact_of_a_nested_capture(tmp_path):
+    """`analyze --redact` of nested captures: a report up to analyze's nesting limit (64),
+    one line and exit 3 beyond it (600 levels was an internal error of --redact)."""
     from hostcheck.cli import cli
-    doc = json.loads((Path(__file__).resolve().parent / "data" / "captures" / "debian12-this-machine.json").read_text())
-    doc["x-deep"] = _nested(600, "leaf 10.9.8.7")
-    path = tmp_path / "deep.json"
-    path.write_text(json.dumps(doc))
-    for args in (["--json"], ["--json", "--redact"], ["--redact", "--no-color"]):
-        result = _runner().invoke(cli, ["analyze", str(path)] + args, catch_exceptions=False)
-        assert result.exit_code in (0, 1), result.stderr
+    base = json.loads((Path(__file__).resolve().parent / "data" / "captures" / "debian12-this-machine.json").read_text())
+    for depth, codes in ((30, (0, 1)), (600, (3,))):  # _nested(30): 45 JSON levels
+        doc = dict(base, **{"x-deep": _nested(depth, "leaf 10.9.8.7")})
+        path = tmp_path / ("deep-%d.json" % depth)
+        path.write_text(json.dumps(doc))
+        for args in (["--json"], ["--json", "--redact"], ["--redact", "--no-color"]):
+            result = _runner().invoke(cli, ["analyze", str(path)] + args, catch_exceptions=False)
+            assert result.exit_code in codes, (depth, args, result.stderr)
+            assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_capture_redact_of_deep_engine_answers(monkeypatch):
+    """The capture keeps what the engine answered, as deep as json.loads allows (~1,000
+    levels): its --redact walks that without recursion."""
+    from hostcheck.capture import core
+    deep = _nested(900, "PASSWORD=s3cr3t 192.0.2.7")
+    monkeypatch.setattr(core.Capture, "document", lambda self: {"docker": {"responses": {"/info": deep}}})
+    for name in ("engine_probes", "process_probes", "run_commands", "host_probes", "wait"):
+        monkeypatch.setattr(core.Capture, name, lambda self, *args: None)
+    doc = core.take(timeout=1.0, redact=True)
+    assert doc["redacted"] is True
+    leaf = _leaf(doc["docker"]["responses"]["/info"])
+    assert leaf.startswith("PASSWORD=" + R + " ") and "192.0.2.7" not in leaf
 
 
 MIB = 1 << 20
