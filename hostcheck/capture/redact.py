@@ -437,10 +437,6 @@ _TOOL_FLAGS.update({
     "openssl": {"-k": ("next", "all")},
     "login": {"-p": ("both", "all")},  # after one of _LOGIN_TOOLS
 })
-_TOOL_WORD = re.compile(r"(?<![\w.-])(?:%s)(?![\w.-])" % "|".join(
-    sorted((re.escape(name) for name in _TOOL_FLAGS), key=len, reverse=True)))
-# A dashed option naming a secret, as a whole word.
-_OPTION_WORD = re.compile(r"(?i)(?<![^\s\"'])-{1,2}[\w.-]*?(?:pass|pwd|secret|token|cred|key|auth|bearer)")
 # Every tool name of _TOOL_FLAGS holds one of these (a test checks it): fewer words to find.
 _TOOL_STEMS = ("mysql", "mariadb", "mongo", "ldap", "smb", "rpcclient", "sshpass", "redis-cli", "sqlcmd",
                "bcp", "curl", "ctr", "openssl", "login")
@@ -542,43 +538,26 @@ def _replace(words, index, value, prefix, redacted):
         words[index] = prefix + redacted
 
 
-def _scrub_command_words(text, depth=0):
+def _scrub_command_words(line, depth=0):
     """Option values given as the next word (`--password VALUE`) and tool flags
-    (`mysql -pVALUE`) inside a command line of a text; only lines that name one are split.
-    A quoted word holding a command (`sh -c 'mysql -p…'`) is read as a command line itself,
-    down to three levels of quoting."""
-    hits = [m.start() for m in _OPTION_WORD.finditer(text)] if "-" in text else []
-    hits += [m.start() for m in _TOOL_WORD.finditer(text)]
-    if not hits:
-        return text
-    hits.sort()
-    parts, pos = [], 0
-    for hit in hits:
-        if hit < pos:
-            continue  # its line is done
-        start = text.rfind("\n", 0, hit) + 1
-        end = text.find("\n", hit)
-        end = len(text) if end < 0 else end
-        if start < pos:
-            start = pos
-        line = text[start:end]
-        spans = [(m.start(), m.end()) for m in _SHELL_WORD.finditer(line)]
-        words = [line[a:b] for a, b in spans]
-        changed = _scrub_words([_unquote(w) for w in words], words)
-        if depth < 3:
-            for index, word in enumerate(words):
-                if (changed[index] is word and len(word) > 2 and word[0] in "\"'" and word[-1] == word[0]
-                        and (" " in word or "\t" in word)):
-                    changed[index] = word[0] + _scrub_command_words(word[1:-1], depth + 1) + word[0]
-        parts.append(text[pos:start])
-        cursor = 0
-        for (a, b), old, new in zip(spans, words, changed):
-            if new != old:
-                parts.append(line[cursor:a] + new)
-                cursor = b
-        parts.append(line[cursor:])
-        pos = end
-    parts.append(text[pos:])
+    (`mysql -pVALUE`) in one line read as shell words. A quoted word holding a command
+    (`sh -c 'mysql -p…'`) is read as a command line itself, down to three levels of quoting."""
+    if "-" not in line:  # every form here has a dashed option
+        return line
+    spans = [(m.start(), m.end()) for m in _SHELL_WORD.finditer(line)]
+    words = [line[a:b] for a, b in spans]
+    changed = _scrub_words([_unquote(w) for w in words], words)
+    if depth < 3:
+        for index, word in enumerate(words):
+            if (changed[index] is word and len(word) > 2 and word[0] in "\"'" and word[-1] == word[0]
+                    and (" " in word or "\t" in word)):
+                changed[index] = word[0] + _scrub_command_words(word[1:-1], depth + 1) + word[0]
+    parts, cursor = [], 0
+    for (a, b), old, new in zip(spans, words, changed):
+        if new != old:
+            parts.append(line[cursor:a] + new)
+            cursor = b
+    parts.append(line[cursor:])
     return "".join(parts)
 
 
