@@ -19,7 +19,7 @@ import threading
 import time
 
 import hostcheck
-from hostcheck.capture.redact import pseudonymise, scrub_secrets
+from hostcheck.capture.redact import pseudonymise, scrub_argv, scrub_secrets
 from hostcheck.capture.engine_api import EngineClient, EngineError, demultiplex, resolve_endpoint
 from hostcheck.capture import registry
 from hostcheck.capture.runner import find_executable, run_command, search_path
@@ -705,11 +705,10 @@ def _proc_table():
     return items
 
 
-_SECRET_ARG = re.compile(r"(?i)^(--?[\w.-]*(?:password|passwd|secret|token)[\w.-]*=).+")
-
-
 def _redact_args(args):
-    return [_SECRET_ARG.sub(r"\1<redacted>", arg) for arg in args if arg]
+    # Redacted here already (take() scrubs the whole document again): --password VALUE
+    # as two arguments needs the list, not each argument alone.
+    return scrub_argv([arg for arg in args if arg])
 
 
 def _parent(pid):
@@ -759,6 +758,8 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=()):
     doc = capture.document()
     if registry_refs:
         registry.record(doc, registry_refs, timeout)
+    # Every string of the document: files (/proc and /usr/share/doc too), command output,
+    # engine answers, registry answers, the process table, logs, /proc/cmdline.
     doc = scrub_secrets(doc)
     if redact:
         doc = pseudonymise(doc)

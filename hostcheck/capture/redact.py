@@ -1,8 +1,13 @@
 """Keep secrets on the host, and pseudonymise names and addresses on request.
 
-scrub_secrets(obj)  -- always applied by the capture: container/image `Env` values, values
-                       whose key looks like a password/token/key, and the password of a
-                       URL's user:pass@ become "<redacted>".
+scrub_secrets(obj)  -- always applied by the capture, to every string of the document
+                       (files, command output, engine answers, process table, logs):
+                       container/image `Env` values, and any value that is a secret by its
+                       key or by its shape, become "<redacted>" -- the key and the shape stay
+                       (`REGISTRY_PASSWORD=<redacted>`, `--password <redacted>`,
+                       `https://user:<redacted>@host`, `Bearer <redacted>`).
+scrub_text(text)    -- the same for one free text (a file, a command line, a log line).
+scrub_argv(words)   -- the same for one argument list (`--password VALUE` as two items).
 pseudonymise(doc)   -- `--redact`: hostnames and MAC addresses become consistent tokens;
                        IPv4/IPv6 addresses are mapped prefix-preservingly (Crypto-PAn style,
                        keyed by a per-run random key), in dotted/colon text and in the hex
@@ -11,7 +16,25 @@ pseudonymise(doc)   -- `--redact`: hostnames and MAC addresses become consistent
                        private/shared ranges stay inside their range, so rules about "only
                        loopback nameservers" or "subnet overlaps" judge the same way.
 
-Both walk any JSON value (a capture or a report) and return a new one. Standard library only.
+What is a secret (scrub_text), each form linear in the text's length:
+  * PEM private-key blocks (`-----BEGIN … PRIVATE KEY-----`): the body;
+  * JWTs (`eyJ….eyJ….…`), well-known token formats (`ghp_…`, `glpat-…`, `xoxb-…`);
+  * `Bearer`/`Basic` values, and the value of `Authorization:`-like headers;
+  * credentials in URLs: `scheme://user:PASS@host`, `scheme://TOKEN@host`, and without a
+    scheme `user:PASS@host` (dracut's `netroot=iscsi:user:pass@…`), passwords holding `/`
+    or `@` included;
+  * the value of an assignment, JSON pair, YAML line or command-line option whose key
+    names a password, token, secret or key (`is_secret_key`): `X_PASSWORD=…` wherever it
+    stands (inside `Environment="…"` too), `"auth": "…"`, `password: …`, `--db-pass=…`,
+    `--token VALUE`, `-Dkeystore.password=…`, `rd.luks.key=…`;
+  * tool-specific flags: `mysql -pPASS`, `sshpass -p`, `redis-cli -a`, `mongo -p`,
+    `ldapsearch -w`, `sqlcmd -P`, `docker|podman|… login -p`, `curl -u user:PASS`,
+    `smbclient -U user%PASS`, `openssl -k`.
+Values that are no secret whatever the key (`y`, `no`, `true`, `0`, `$VAR`, empty) stay, so
+`CONFIG_SECRETMEM=y` or `MYSQL_ALLOW_EMPTY_PASSWORD=yes` still read as they were.
+
+All walk any JSON value (a capture or a report) iteratively, whatever its nesting, and
+return a new one. Standard library only, Python 3.6+.
 """
 
 import os
@@ -19,54 +42,532 @@ import re
 
 REDACTED = "<redacted>"
 
-_SECRET_KEY = re.compile(
-    r"passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credential|"
-    r"authorization|(^|[_.-])auths?$|auth[_-]?(token|config|key)$",
-    re.IGNORECASE)
-_URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\"']+):([^@\s/\"']+)@")
-# "key": "value" inside JSON text (daemon.json, config.json).
-_JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"(\s*:\s*)"((?:[^"\\\n]|\\.)*)"')
-# KEY=value / key = "value" (systemd Environment=, sysconfig files, TOML).
-_ASSIGNMENT = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*)([ \t]*=[ \t]*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)")
+# ------------------------------------------------------------------ which keys are secret
 
-
+# On the key lower-cased with everything but letters and digits removed ("DB-Pass" ->
+# "dbpass"), so that snake, kebab, dotted and camel case read the same.
+_SECRET_WORDS = re.compile(
+    r"passw(?:or)?d|passphrase|passcode|secret|token|credential|apikey|privatekey|accesskey|"
+    r"authkey|authtoken|authconfig|encryptionkey|signingkey|masterkey|licensekey|sessionkey|"
+    r"bearer|lukskey|cryptkey|(?:pass|pwd|creds)$|^(?:passin|passout)$|authorization$")
+# ... and still no secret: the word is a metadata noun about the secret (docker's
+# `MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db` names a path), or an ordinary word.
+_NOT_SECRET = re.compile(
+    r"(?:file|path|dir|url|uri|endpoint|host|port|name|type|helper|plugin)$|"
+    r"(?:bypass|compass|surpass|trespass|overpass|underpass|askpass)$|^(?:old)?pwd$")
+# `auth` as the last segment of a key: docker's config.json `auths`/`auth`, `registry-auth`.
+_AUTH_SEGMENT = re.compile(r"(?:^|[_.-])auths?$", re.IGNORECASE)
 _secret_keys = {}
-# Files written by the kernel or shipped by packages: no user secrets, and the largest
-# texts of a capture (/proc/config.gz, changelogs) -- not worth a scan.
-_NO_SECRET_FILES = ("/proc/", "/sys/", "/usr/share/doc/")
 
 
 def is_secret_key(key):
+    """Does this key (variable, option, label, JSON key) name a password, token or key?
+
+    >>> [k for k in ("REGISTRY_PASSWORD", "--db-pass", "splunk-token", "rd.luks.key", "apiKey",
+    ...              "auth", "MYSQL_ROOT_PASSWORD_FILE", "Author", "bypass", "PWD", "TokenRequired")
+    ...  if is_secret_key(k)]
+    ['REGISTRY_PASSWORD', '--db-pass', 'splunk-token', 'rd.luks.key', 'apiKey', 'auth', 'TokenRequired']
+    """
     # Memoised: an engine answer repeats the same few hundred keys thousands of times.
     verdict = _secret_keys.get(key)
     if verdict is None:
-        verdict = _secret_keys[key] = bool(_SECRET_KEY.search(key))
+        norm = re.sub(r"[^a-z0-9]", "", key.lower())
+        verdict = ((_SECRET_WORDS.search(norm) is not None or _AUTH_SEGMENT.search(key) is not None)
+                   and _NOT_SECRET.search(norm) is None)
+        if len(_secret_keys) > 20000:  # a hostile document's keys must not grow it forever
+            _secret_keys.clear()
+        _secret_keys[key] = verdict
     return verdict
 
 
+# A value that discloses nothing, whatever its key: a flag, an empty or already redacted
+# value, a variable reference, masked stars.
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:y|n|m|yes|no|true|false|on|off|0|1|none|null|nil|\**|<redacted>|"
+    r"\$[A-Za-z_]\w*|\$\{[A-Za-z_]\w*\}|\$\([A-Za-z_]\w*\)|%[A-Za-z_]\w*%)\Z")
+
+
+def _placeholder(value):
+    return _PLACEHOLDER.match(value) is not None
+
+
+# ------------------------------------------------------------------ text
+
+# Every secret key (is_secret_key), and every header name of _HEADER, holds one of these
+# lower-cased; a Basic credential follows "basic".
+_KEY_WORDS = ("pass", "pwd", "secret", "token", "cred", "key", "auth", "bearer", "basic")
+
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----")
+_JWT = re.compile(r"(?<![\w-])eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*")
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "dckr_pat_", "xox")
+_KNOWN_TOKEN = re.compile(r"(?<![\w-])(gh[pousr]_|github_pat_|glpat-|dckr_pat_|xox[abposr]-)[\w-]{10,}")
+_HEADER = re.compile(
+    r"(?i)(?<![\w-])((?:proxy-)?authorization|x-registry-auth|x-api-key|api-key|private-token|"
+    r"x-auth-token|x-vault-token|x-docker-token)([ \t]*[:=][ \t]*)"
+    r"((?:bearer|basic|token|digest|negotiate|apikey|key)[ \t]+)?([^\s\"',;]+)")
+_SCHEME_VALUE = re.compile(r"(?i)(?<![\w-])(?:(bearer)([ \t]+)([\w.~+/-]+=*)|(basic)([ \t]+)([A-Za-z0-9+/]+=*))")
+_DIGIT = re.compile(r"[0-9]")
+# A word holding an @ (a word: no whitespace, quotes or angle brackets). The look-behind
+# makes every match start at a word's start, so each word is scanned once.
+_AT_WORD = re.compile(r"(?<![^\s\"'<>`])[^\s\"'<>`@]*@[^\s\"'<>`]*")
+_DIGEST = re.compile(r"[a-z0-9]+:[0-9a-fA-F]{32,}")
+_USERNAME = re.compile(r"[a-z][a-z_-]{0,31}\Z")
+_SCHEMELESS_USER = re.compile(r"(?:[A-Za-z_][\w.%+-]*)?:")
+_HOST_START = re.compile(r"[A-Za-z0-9\[_<]")
+# `KEY=` / `--key=` / `key = `; the value is measured by hand (see _scrub_assignments).
+_KEY_EQ = re.compile(r"(?<![\w.-])(-{0,2}[A-Za-z_][\w.-]*)([ \t]*=[ \t]*)")
+# An unquoted value: to whitespace or a quote (\" does not end it, an escaped \n does), or
+# to a , & ; that starts the next assignment (password=x,uid=0 / ?token=x&page=2).
+_UNQUOTED = re.compile(r"(?:[^\s\"'\\,&;]+|\\[^nrt]|[,&;](?!-{0,2}[A-Za-z_][\w.-]*=))*")
+# The inside of a quoted value, up to its closing quote or the end of the line.
+_QUOTED_BODY = {'"': re.compile(r'(?:[^"\\\n]+|\\.)*'), "'": re.compile(r"(?:[^'\\\n]+|\\.)*")}
+_JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"(\s*:\s*)("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)')
+_YAML_PAIR = re.compile(r"(?m)^([ \t]*(?:-[ \t]+)?)([A-Za-z_][\w.-]*)([ \t]*:[ \t]+)([^\n]*)")
+
+_TEXT_CACHE = {}
+
+
 def scrub_text(text):
-    """Redact secrets inside free text: URL passwords, secret-looking JSON pairs and assignments."""
-    if "://" in text and "@" in text:
-        text = _URL_USERINFO.sub(lambda m: m.group(1) + ":" + REDACTED + "@", text)
-    if '"' in text:
-        text = _JSON_PAIR.sub(_redact_json_pair, text)
-    if "=" in text:
-        text = _ASSIGNMENT.sub(_redact_assignment, text)
-    return text
+    """`text` with every secret form of the module docstring redacted.
+
+    >>> scrub_text('Environment="SOME_PASSWORD=s3cr3t" "B_TOKEN=x1y2"')
+    'Environment="SOME_PASSWORD=<redacted>" "B_TOKEN=<redacted>"'
+    >>> scrub_text("mysql -uroot -pS3cret --password hunter2 -h db https://u:p@ss/w0rd@reg.example")
+    'mysql -uroot -p<redacted> --password <redacted> -h db https://u:<redacted>@reg.example'
+    """
+    if len(text) < 4:
+        return text
+    short = len(text) <= 512
+    if short:
+        cached = _TEXT_CACHE.get(text)
+        if cached is not None:
+            return cached
+    # Cheap substring tests (C speed) decide which passes run, and the line-based passes
+    # only see the lines that hold a hint: a kernel configuration or a changelog of
+    # thousands of lines costs a few finds, not a dozen regex scans.
+    low = text.lower()
+    if short and not _ANY_HINT.search(low):
+        _remember(text, text)
+        return text
+    out = text
+    if "private key" in low:
+        out = _scrub_pem(out)
+    if "eyJ" in out:
+        out = _JWT.sub(REDACTED, out)
+    if any(prefix in out for prefix in _TOKEN_PREFIXES):
+        out = _KNOWN_TOKEN.sub(lambda m: m.group(1) + REDACTED, out)
+    if out is not text:
+        low = out.lower()
+    if "@" in out:
+        out = _on_lines(out, low, ("@",), _scrub_at_line)
+        low = out.lower()
+    out = _on_lines(out, low, _LINE_HINTS, _scrub_line)
+    if short:
+        _remember(text, out)
+    return out
+
+
+def _remember(text, scrubbed):
+    if len(_TEXT_CACHE) > 20000:  # bounded: a hostile document must not grow it forever
+        _TEXT_CACHE.clear()
+    _TEXT_CACHE[text] = scrubbed
+
+
+def _on_lines(text, low, words, scrub):
+    """`scrub` applied to each line of `text` that holds one of `words` (in `low`)."""
+    spans = []
+    for word in words:
+        pos = low.find(word)
+        while pos >= 0:
+            start = low.rfind("\n", 0, pos) + 1
+            end = low.find("\n", pos)
+            end = len(low) if end < 0 else end
+            # A kernel configuration's flag lines (CONFIG_KEYS=y, # CONFIG_X is not set) hold
+            # no secret: not worth a scan (thousands of them name KEY, AUTH, PASS).
+            if not _FLAG_LINE.match(text, start, end):
+                spans.append((start, end))
+            pos = low.find(word, end)
+    if not spans:
+        return text
+    spans.sort()
+    parts, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue  # the same line, found by another word
+        parts.append(text[pos:start])
+        parts.append(scrub(text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _scrub_at_line(line):
+    return _AT_WORD.sub(lambda m: _scrub_at_word(m.group(0)), line)
+
+
+def _scrub_line(line):
+    """The key- and tool-based forms of one line that names a secret word or a tool."""
+    line = _HEADER.sub(_redact_header, line)
+    line = _SCHEME_VALUE.sub(_redact_scheme_value, line)
+    if "=" in line:
+        line = _scrub_assignments(line)
+    if '"' in line:
+        line = _JSON_PAIR.sub(_redact_json_pair, line)
+    if ":" in line:
+        line = _YAML_PAIR.sub(_redact_yaml_pair, line)
+    return _scrub_command_words(line)
+
+
+def _scrub_pem(text):
+    """The body of each PEM private-key block; an unterminated block to the end of the text."""
+    parts, pos = [], 0
+    while True:
+        match = _PEM_BEGIN.search(text, pos)
+        if match is None:
+            break
+        body = match.end()
+        if text.startswith("\\n", body):   # the block inside a JSON or escaped string
+            newline = "\\n"
+        elif text.startswith("\r\n", body):
+            newline = "\r\n"
+        elif text.startswith("\n", body):
+            newline = "\n"
+        else:
+            newline = " "
+        end = text.find("-----END ", body)
+        close = text.find("-----", end + 9) if end >= 0 else -1
+        parts.append(text[pos:body] + newline + REDACTED)
+        if close < 0:
+            pos = len(text)
+            break
+        parts.append(newline + text[end:close + 5])
+        pos = close + 5
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _redact_header(match):
+    value = match.group(4)
+    if value == REDACTED:
+        return match.group(0)
+    return match.group(1) + match.group(2) + (match.group(3) or "") + REDACTED
+
+
+def _redact_scheme_value(match):
+    scheme, space, value = match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)
+    # A credential (base64, hex, a JWT) has a digit or mixed case; prose after the word
+    # ("Basic Arithmetic", "basic read/write", "basic SECURITY.md") has neither.
+    mixed_case = value[1:] != value[1:].lower() and value != value.upper()
+    if len(value) < 8 or not (mixed_case or _DIGIT.search(value)):
+        return match.group(0)
+    return scheme + space + REDACTED
+
+
+def _scrub_at_word(word):
+    """Credentials in the URLs (with or without a scheme) of one word holding an @."""
+    scheme = word.find("://")
+    if scheme < 0:
+        return _scrub_schemeless(word)
+    out = [_scrub_schemeless(word[:scheme + 3])]  # e.g. HTTP_PROXY=u:p@proxy,https://
+    pos = scheme + 3
+    while True:
+        following = word.find("://", pos)
+        region_end = len(word) if following < 0 else following
+        if following >= 0:  # the next URL's scheme name is not part of this one
+            while region_end > pos and (word[region_end - 1].isalnum() or word[region_end - 1] in "+.-"):
+                region_end -= 1
+        out.append(_scrub_authority(word[pos:region_end]))
+        if following < 0:
+            return "".join(out)
+        out.append(word[region_end:following + 3])
+        pos = following + 3
+
+
+def _scrub_authority(region):
+    """`user:pass@host/…` after a scheme's `://`."""
+    at = region.rfind("@")
+    if at < 0:
+        return region
+    head_end = len(region)
+    for mark in "/?#":
+        index = region.find(mark)
+        if 0 <= index < head_end:
+            head_end = index
+    head = region[:head_end]
+    if "@" not in head:
+        # No @ before the path: credentials only if a password holding "/" broke the
+        # authority (`user:pa/ss@host`); `host:8080/@scope` and `[::1]:80/x@y` are paths.
+        if ":" not in head or head.startswith("["):
+            return region
+        if head.split(":", 1)[1].isdigit():
+            return region
+    # The last @ followed by a host ends the user information (passwords may hold @ and /).
+    while at > 0 and not _HOST_START.match(region, at + 1):
+        at = region.rfind("@", 0, at)
+    if at <= 0:
+        return region
+    return _redact_userinfo(region[:at], token_needs_shape=False) + region[at:]
+
+
+def _scrub_schemeless(text):
+    """`user:pass@host` without a scheme, in each `=`/`,`/`;`-separated part of a word."""
+    if "@" not in text:
+        return text
+    pieces = re.split(r"([=,;(])", text)
+    for index in range(0, len(pieces), 2):
+        piece = pieces[index]
+        at = piece.rfind("@")
+        while at > 0 and not _HOST_START.match(piece, at + 1):
+            at = piece.rfind("@", 0, at)
+        if at <= 0 or _DIGEST.match(piece, at + 1):  # image@sha256:… is a reference, not a login
+            continue
+        if ":" in piece[:at] and not _SCHEMELESS_USER.match(piece):  # 2017-05-16T16:23:52!x@y
+            continue
+        pieces[index] = _redact_userinfo(piece[:at], token_needs_shape=True) + piece[at:]
+    return "".join(pieces)
+
+
+def _redact_userinfo(userinfo, token_needs_shape):
+    if ":" in userinfo:
+        user, _, password = userinfo.partition(":")
+        return userinfo if password == REDACTED else user + ":" + REDACTED
+    if userinfo == REDACTED or _USERNAME.match(userinfo):  # git@, admin@: a user, no secret
+        return userinfo
+    if token_needs_shape:
+        # Without a scheme, TOKEN@host reads like an e-mail address or a Message-ID: only
+        # the well-known token formats are taken for tokens (and _KNOWN_TOKEN did those).
+        return userinfo
+    return REDACTED
+
+
+def _scrub_assignments(text):
+    """`KEY=value` wherever it stands: the value of a secret KEY is redacted, and a KEY that
+    is no secret is not allowed to swallow the assignments inside its value
+    (`Environment="X_PASSWORD=…"`, `--label a_token=…`, `--from-literal=password=…`)."""
+    parts, pos, search = [], 0, 0
+    while True:
+        match = _KEY_EQ.search(text, search)
+        if match is None:
+            break
+        key = match.group(1)
+        start = match.end()
+        search = start
+        if not is_secret_key(key) or text.startswith("=", start):  # `token == 0` is a comparison
+            continue
+        if key.startswith("-") and match.group(2) != "=":  # prose: "--passphrase= can be empty"
+            continue
+        end = _value_end(text, match.start(1), start, dashed=key.startswith("-"))
+        value = text[start:end]
+        inner = value[1:-1] if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0] else value
+        if not inner or _placeholder(inner):
+            search = end
+            continue
+        quote = value[0] if inner is not value else ""
+        parts.append(text[pos:start] + quote + REDACTED + quote)
+        pos = search = end
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _value_end(text, key_start, start, dashed):
+    if start < len(text) and text[start] in "\"'":
+        end = _QUOTED_BODY[text[start]].match(text, start + 1).end()
+        return end + 1 if text.startswith(text[start], end) else end
+    if not dashed and key_start > 0 and text[key_start - 1] in "\"'":
+        # "KEY=value with spaces": the quote opened before the key closes the value.
+        return _QUOTED_BODY[text[key_start - 1]].match(text, start).end()
+    return _UNQUOTED.match(text, start).end()
 
 
 def _redact_json_pair(match):
-    if not is_secret_key(match.group(1)):
+    value = match.group(3)
+    inner = value[1:-1] if value.startswith('"') else value
+    if not is_secret_key(match.group(1)) or _placeholder(inner):
         return match.group(0)
     return '"%s"%s"%s"' % (match.group(1), match.group(2), REDACTED)
 
 
-def _redact_assignment(match):
-    if not is_secret_key(match.group(1)):
+def _redact_yaml_pair(match):
+    value = match.group(4).rstrip("\r \t")
+    quoted = len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]
+    if (not is_secret_key(match.group(2)) or _placeholder(value.strip("\"'")) or REDACTED in value
+            or value[:1] in ("{", "[", "|", ">", "&")  # a nested YAML value, or done already
+            or not quoted and (" " in value or "\t" in value)):  # prose: `auth: fix a leak`
         return match.group(0)
-    value = match.group(3)
-    quote = value[0] if value[:1] in ("'", '"') else ""
-    return match.group(1) + match.group(2) + quote + REDACTED + quote
+    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[0] and len(value) > 1 else ""
+    return (match.group(1) + match.group(2) + match.group(3) + quote + REDACTED + quote
+            + match.group(4)[len(match.group(4).rstrip("\r \t")):])
+
+
+# ------------------------------------------------------------------ argument lists
+
+_MYSQL = ("mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlcheck", "mysqlshow", "mysqlpump",
+          "mysqlslap", "mysqlbinlog", "mariadb", "mariadb-dump", "mariadb-admin", "mariadb-import",
+          "mariadb-check", "mariadb-show", "mariadb-slap", "mariadb-binlog")
+_MONGO = ("mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat",
+          "mongotop", "mongofiles")
+_LDAP = ("ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldapwhoami", "ldapcompare", "ldapmodrdn",
+         "ldapexop", "ldappasswd")
+_SAMBA = ("smbclient", "smbget", "rpcclient", "smbcacls", "smbcquotas")
+# Registry clients whose `login` takes -p PASSWORD (elsewhere `docker -p` publishes a port).
+_LOGIN_TOOLS = frozenset(("docker", "podman", "buildah", "skopeo", "nerdctl", "helm", "oras", "crane",
+                          "regctl"))
+# tool -> {flag: (how the value is given: "attached" (-pVALUE), "next" (-p VALUE) or "both",
+#                 which part is secret: "all", "after:" (user:PASS), "after%" (user%PASS))}
+_TOOL_FLAGS = {}
+for _name in _MYSQL:
+    _TOOL_FLAGS[_name] = {"-p": ("attached", "all")}
+for _name in _MONGO:
+    _TOOL_FLAGS[_name] = {"-p": ("both", "all")}
+for _name in _LDAP:
+    _TOOL_FLAGS[_name] = {"-w": ("both", "all")}
+_TOOL_FLAGS["ldappasswd"] = {"-w": ("both", "all"), "-s": ("both", "all"), "-a": ("both", "all")}
+for _name in _SAMBA:
+    _TOOL_FLAGS[_name] = {"-U": ("both", "after%"), "--user": ("both", "after%")}
+_TOOL_FLAGS.update({
+    "sshpass": {"-p": ("both", "all")},
+    "redis-cli": {"-a": ("both", "all")},
+    "sqlcmd": {"-P": ("both", "all")},
+    "bcp": {"-P": ("both", "all")},
+    "curl": {"-u": ("both", "after:"), "--user": ("both", "after:"), "-U": ("both", "after:"),
+             "--proxy-user": ("both", "after:")},
+    "ctr": {"-u": ("both", "after:"), "--user": ("both", "after:")},
+    "openssl": {"-k": ("next", "all")},
+    "login": {"-p": ("both", "all")},  # after one of _LOGIN_TOOLS
+})
+# Every tool name of _TOOL_FLAGS holds one of these (a test checks it): fewer words to find.
+_TOOL_STEMS = ("mysql", "mariadb", "mongo", "ldap", "smb", "rpcclient", "sshpass", "redis-cli", "sqlcmd",
+               "bcp", "curl", "ctr", "openssl", "login")
+# The lines worth the line-based passes hold a secret word or a tool's name.
+_LINE_HINTS = _KEY_WORDS + _TOOL_STEMS
+# A short text with none of these (in lower case) holds no secret form at all.
+_ANY_HINT = re.compile("|".join(re.escape(word) for word in _LINE_HINTS + (
+    "eyj", "gh", "glpat-", "dckr_pat_", "xox", "@")))
+_FLAG_LINE = re.compile(r"(?:# )?CONFIG_\w+(?:=[ymn]| is not set)\Z")
+_SHELL_WORD = re.compile(r"""(?:[^\s"';&|]+|"[^"\n]*"|'[^'\n]*'|["'])+|[;&|]+""")
+# An option as a whole word: prose's "--show-session-key." is none.
+_OPTION_NAME = re.compile(r"-{1,2}[A-Za-z][\w.-]*[A-Za-z0-9]\Z")
+# Words that follow an option named in prose ("the --passphrase option is ...") and are
+# no password anyone would choose.
+_PROSE = frozenset("""a an and are as be but can does doesn't don't for has if in is isn't it not of on
+option options or so that the this to was when where which while with without work works""".split())
+_SEPARATORS = frozenset((";", "&&", "||", "|", "&", ";;"))
+
+
+def _redact_part(value, part):
+    if part == "after:":
+        user, colon, password = value.partition(":")
+        return user + colon + REDACTED if colon and password and not _placeholder(password) else value
+    if part == "after%":
+        user, percent, password = value.partition("%")
+        return user + percent + REDACTED if percent and password else value
+    return value if _placeholder(value) else REDACTED
+
+
+def scrub_argv(words, program=None):
+    """An argument list with option values redacted: `--password VALUE` (two items),
+    `--db-pass=VALUE`, and the flags of known tools (`mysql -pVALUE`, `curl -u user:VALUE`).
+    Each item then goes through scrub_text. Items that are not strings are kept.
+
+    >>> scrub_argv(["mysqladmin", "-uroot", "-pS3cret", "ping", "--password", "hunter2"])
+    ['mysqladmin', '-uroot', '-p<redacted>', 'ping', '--password', '<redacted>']
+    """
+    out = _scrub_words([_unquote(w) if isinstance(w, str) else None for w in words], list(words),
+                       _basename(program) if isinstance(program, str) else None)
+    return [scrub_text(w) if isinstance(w, str) else w for w in out]
+
+
+def _unquote(word):
+    return word.replace('"', "").replace("'", "") if ('"' in word or "'" in word) else word
+
+
+def _basename(word):
+    return word.rsplit("/", 1)[-1]
+
+
+def _scrub_words(bare, words, tool=None):
+    """bare: the words without quotes (None for a non-string); words: what to return, changed
+    where a value is redacted."""
+    out = list(words)
+    pending = None  # (part) the next word is a secret value
+    for index, word in enumerate(bare):
+        if word is None:
+            pending = None
+            continue
+        if pending is not None:
+            if word and not word.startswith("-") and word not in _SEPARATORS and word.lower().rstrip(".,:;!?)") not in _PROSE:
+                _replace(out, index, word, "", _redact_part(word, pending))
+            pending = None
+            continue
+        if word in _SEPARATORS or word.endswith(";"):
+            tool = None
+            continue
+        name = _basename(word)
+        if name == "login":
+            if tool in _LOGIN_TOOLS:  # `docker login -p`; /bin/login's -p is no password
+                tool = "login"
+            continue
+        if name in _TOOL_FLAGS or name in _LOGIN_TOOLS:
+            tool = name
+            continue
+        if not word.startswith("-") or len(word) < 2:
+            continue
+        flags = _TOOL_FLAGS.get(tool) or {}
+        option, equals, value = word.partition("=")
+        spec = flags.get(option if equals and option.startswith("--") else word)
+        if spec is not None:
+            if equals and option.startswith("--"):
+                _replace(out, index, value, option + "=", _redact_part(value, spec[1]))
+            elif spec[0] != "attached":
+                pending = spec[1]
+            continue
+        attached = next((f for f in flags if len(f) == 2 and word.startswith(f) and len(word) > 2), None)
+        if attached is not None and flags[attached][0] != "next":
+            _replace(out, index, word[2:], attached, _redact_part(word[2:], flags[attached][1]))
+            continue
+        if not equals and _OPTION_NAME.match(word) and is_secret_key(word.lstrip("-")):
+            pending = "all"
+    return out
+
+
+def _replace(words, index, value, prefix, redacted):
+    # Only a value that changed is rewritten (unquoted); -p"$MYSQL_PWD" stays as written.
+    if redacted != value:
+        words[index] = prefix + redacted
+
+
+def _scrub_command_words(line, depth=0):
+    """Option values given as the next word (`--password VALUE`) and tool flags
+    (`mysql -pVALUE`) in one line read as shell words. A quoted word holding a command
+    (`sh -c 'mysql -p…'`) is read as a command line itself, down to three levels of quoting."""
+    if "-" not in line:  # every form here has a dashed option
+        return line
+    spans = [(m.start(), m.end()) for m in _SHELL_WORD.finditer(line)]
+    words = [line[a:b] for a, b in spans]
+    changed = _scrub_words([_unquote(w) for w in words], words)
+    if depth < 3:
+        for index, word in enumerate(words):
+            if (changed[index] is word and len(word) > 2 and word[0] in "\"'" and word[-1] == word[0]
+                    and (" " in word or "\t" in word)):
+                changed[index] = word[0] + _scrub_command_words(word[1:-1], depth + 1) + word[0]
+    parts, cursor = [], 0
+    for (a, b), old, new in zip(spans, words, changed):
+        if new != old:
+            parts.append(line[cursor:a] + new)
+            cursor = b
+    parts.append(line[cursor:])
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------ documents
+
+# Keys whose list value is one command's argument list (engine inspect bodies, the process
+# table, the capture's own command records).
+_ARGV_KEYS = frozenset(("Cmd", "Entrypoint", "Args", "Test", "cmdline", "argv", "Command", "Shell"))
+# A dict holding both: one command (`Path` + `Args`, `Entrypoint` + `Cmd`) for tool context.
+_ARGV_PAIRS = (("Path", "Args"), ("Entrypoint", "Cmd"))
 
 
 def _redact_env(values):
@@ -75,33 +576,97 @@ def _redact_env(values):
         if isinstance(item, str) and "=" in item:
             out.append(item.split("=", 1)[0] + "=" + REDACTED)
         else:
-            out.append(item)
+            out.append(scrub_text(item) if isinstance(item, str) else item)
     return out
 
 
-def scrub_secrets(obj, _key=None):
-    """A copy of `obj` with secrets replaced by "<redacted>" (see the module docstring)."""
-    if isinstance(obj, dict):
-        out = {}
-        for key, value in obj.items():
-            if isinstance(key, str) and key == "Env" and isinstance(value, list):
-                out[key] = _redact_env(value)
-            elif (isinstance(key, str) and is_secret_key(key) and value is not None
-                  and not isinstance(value, (bool, dict, list))):
-                out[key] = REDACTED
-            elif isinstance(key, str) and key.startswith(_NO_SECRET_FILES) and isinstance(value, dict):
-                out[key] = dict(value)  # kernel tables and package docs: nothing to scrub, and large
-            else:
-                out[key] = scrub_secrets(value, key)
-        return out
-    if isinstance(obj, list):
-        return [scrub_secrets(item, _key) for item in obj]
-    if isinstance(obj, str):
-        if _key == "content":  # a file's text: daemon.json, systemd drop-ins, sysconfig
-            return scrub_text(obj)
-        if "://" in obj and "@" in obj:
-            return _URL_USERINFO.sub(lambda m: m.group(1) + ":" + REDACTED + "@", obj)
-    return obj
+def _redact_scalar(value):
+    if isinstance(value, str):
+        return value if _placeholder(value) else REDACTED
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return value if value in (0, 1) else REDACTED
+    return value
+
+
+def _string_list(value):
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _joined_commands(obj):
+    """{key: scrubbed list} for the argv pairs of one dict (see _ARGV_PAIRS)."""
+    done = {}
+    for first, rest in _ARGV_PAIRS:
+        head, tail = obj.get(first), obj.get(rest)
+        if not _string_list(tail):
+            continue
+        if isinstance(head, str):
+            joined = scrub_argv([head] + tail)
+            done[first], done[rest] = joined[0], joined[1:]
+        elif _string_list(head) and head:
+            joined = scrub_argv(head + tail)
+            done[first], done[rest] = joined[:len(head)], joined[len(head):]
+    return done
+
+
+def scrub_secrets(obj):
+    """A copy of `obj` (any JSON value) with secrets redacted (see the module docstring).
+
+    Iterative: a document nested thousands of levels deep is walked like a flat one.
+    """
+    return rebuild_json(obj, _secret_entries, _scrub_leaf)
+
+
+def _scrub_leaf(value):
+    return scrub_text(value) if isinstance(value, str) else value
+
+
+def _secret_entries(obj):
+    joined = _joined_commands(obj) if ("Args" in obj or "Cmd" in obj) else {}
+    for key, item in obj.items():
+        if not isinstance(key, str):
+            yield key, item, False
+        elif key in joined:
+            yield scrub_text(key), joined[key], True
+        elif key == "Env" and isinstance(item, list):
+            yield key, _redact_env(item), True
+        elif is_secret_key(key) and not isinstance(item, (dict, list)):
+            yield scrub_text(key), _redact_scalar(item), True
+        elif is_secret_key(key) and isinstance(item, list) and not any(isinstance(i, (dict, list)) for i in item):
+            yield scrub_text(key), [_redact_scalar(i) for i in item], True
+        elif key in _ARGV_KEYS and _string_list(item):
+            yield key, scrub_argv(item), True
+        else:
+            yield scrub_text(key), item, False
+
+
+def rebuild_json(obj, entries, leaf):
+    """A copy of a JSON value, built without recursion (any nesting depth).
+
+    entries(dict) yields (new_key, value, final) per item: a final value is taken as it is,
+    another one is rebuilt in turn; leaf(value) maps every string, number, bool and None.
+    """
+    holder = [None]
+    stack = [(obj, holder, 0)]
+    while stack:
+        value, parent, slot = stack.pop()
+        if isinstance(value, dict):
+            new = {}
+            parent[slot] = new
+            later = []
+            for new_key, item, final in entries(value):
+                new[new_key] = item if final else None
+                if not final:
+                    later.append((item, new, new_key))
+            stack.extend(reversed(later))  # in order: of two equal new keys the last one wins
+        elif isinstance(value, list):
+            new = [None] * len(value)
+            parent[slot] = new
+            stack.extend((value[i], new, i) for i in range(len(value) - 1, -1, -1))
+        else:
+            parent[slot] = leaf(value)
+    return holder[0]
 
 
 # ------------------------------------------------------------------ pseudonymisation
@@ -335,23 +900,21 @@ class Pseudonymiser(object):
         return "\n".join(lines)
 
     # -- walking
-    def walk(self, obj, path_key=None):
-        if isinstance(obj, dict):
-            out = {}
-            for key, value in obj.items():
-                new_key = self.text(key) if isinstance(key, str) else key
-                if isinstance(key, str) and isinstance(value, dict) and isinstance(value.get("content"), str):
-                    if self.patterns["hex_net_file"].match(key):
-                        value = dict(value, content=self.hex_net_text(value["content"]))
-                    elif self.patterns["route_file"].match(key):
-                        value = dict(value, content=self.route_text(value["content"]))
-                out[new_key] = self.walk(value)
-            return out
-        if isinstance(obj, list):
-            return [self.walk(item) for item in obj]
-        if isinstance(obj, str):
-            return self.text(obj)
-        return obj
+    def walk(self, obj):
+        """A pseudonymised copy of `obj`; iterative, so any nesting depth is walked."""
+        return rebuild_json(obj, self._entries, self._leaf)
+
+    def _entries(self, obj):
+        for key, item in obj.items():
+            if isinstance(key, str) and isinstance(item, dict) and isinstance(item.get("content"), str):
+                if self.patterns["hex_net_file"].match(key):
+                    item = dict(item, content=self.hex_net_text(item["content"]))
+                elif self.patterns["route_file"].match(key):
+                    item = dict(item, content=self.route_text(item["content"]))
+            yield (self.text(key) if isinstance(key, str) else key), item, False
+
+    def _leaf(self, value):
+        return self.text(value) if isinstance(value, str) else value
 
 
 def _swap32(hex8):
@@ -391,10 +954,11 @@ _NAME_KEYS = ("nodename", "hostname", "host.hostname")
 
 
 def collect_names(doc):
-    """(hostnames, domains) named in a capture or report document."""
+    """(hostnames, domains) named in a capture or report document (iterative: any depth)."""
     hostnames, domains = set(), set()
-
-    def visit(obj):
+    stack = [doc]
+    while stack:
+        obj = stack.pop()
         if isinstance(obj, dict):
             for key, value in obj.items():
                 if key in _NAME_KEYS and isinstance(value, str):
@@ -409,12 +973,10 @@ def collect_names(doc):
                         words = line.split()
                         if words and words[0] in ("search", "domain"):
                             domains.update(w for w in words[1:] if "." in w.strip("."))
-                visit(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
         elif isinstance(obj, list):
-            for item in obj:
-                visit(item)
-
-    visit(doc)
+            stack.extend(item for item in obj if isinstance(item, (dict, list)))
     hostnames.discard("")
     return sorted(hostnames), sorted(domains)
 
