@@ -37,6 +37,7 @@ class Fatal(click.ClickException):
 LAZY_COMMANDS = {
     "image": "hostcheck.image.cli:image",
     "net": "hostcheck.net.cli:net",
+    "preflight": "hostcheck.preflight.cli:preflight",
     "fleet": "hostcheck.fleet.cli:fleet",
     "completion": "hostcheck.completion:completion",
 }

@@ -530,8 +530,8 @@ class Capture(object):
         listeners.sort(key=lambda item: (item["proto"], item["port"], item["ip"]))
         self.put("extra", "listeners", listeners)
 
-    def run_commands(self):
-        for argv in COMMANDS:
+    def run_commands(self, extra=()):
+        for argv in COMMANDS + tuple(extra):
             self.command(argv)
         for argv in (RPM_CHANGELOG, RPM_CONTAINERD_CHANGELOG):
             if find_executable("rpm", self.path):
@@ -736,7 +736,7 @@ def _is_firewalld(name, cmdline):
     return name.startswith("python") and "firewalld" in cmdline()
 
 
-def take(timeout=5.0, redact=False, sockets=True, registry_refs=()):
+def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_commands=()):
     """Capture this host; returns the capture document (a dict). Never changes the host.
 
     sockets=False leaves out what only the network trees read — socket tables (the
@@ -745,6 +745,8 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=()):
     documents `capture` writes and `net` judges always have them (SPEC).
     registry_refs: image references whose registry is asked, through the engine, which
     platforms it offers (docker.registry; hostcheck/capture/registry.py).
+    extra_commands: more read-only argv tuples, run beside COMMANDS (preflight adds the
+    compose tools' version commands, hostcheck/capture/compose.py).
     """
     capture = Capture(timeout, sockets=sockets)
     mounts = read_text("/proc/mounts")
@@ -752,7 +754,7 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=()):
     # the commands; file reads are quick and go last.
     capture.engine_probes()
     capture.process_probes()
-    capture.run_commands()
+    capture.run_commands(extra_commands)
     capture.host_probes(mounts)
     capture.wait()
     doc = capture.document()
