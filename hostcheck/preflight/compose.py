@@ -282,10 +282,12 @@ def _failed(location, error, name, env):
 
 
 def dockerfile_model(location, name=None):
-    """A Dockerfile on its own: one build, named after the file, on the default bridge."""
+    """A Dockerfile on its own: one build, named after the file, run as `docker run` would
+    (network_mode bridge: the default bridge)."""
     model = _base_model(location, name, "hostcheck")
     model["services"] = [_service_record(os.path.basename(location.files[0]), {
-        "build": {"context": location.directory, "dockerfile": location.files[0]}}, [], [])]
+        "build": {"context": location.directory, "dockerfile": location.files[0]},
+        "network_mode": "bridge"}, [], [])]
     return model
 
 

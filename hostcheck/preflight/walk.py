@@ -78,7 +78,7 @@ def _image_facts(view, service, answers, facts, catalogue, lang, reachable):
         by_index[stage["index"]] = tree
         if parsed["runs"]:
             run_verdicts.append(_verdict(tree))
-            platform = str(image.platforms[0]) if image.platforms else "?"
+            platform = str(image.platforms[0]) if image.platforms else "platform unknown"
             run_steps.extend("%s (stage %d, %s): RUN %s" % (platform, stage["index"], _verdict(tree), step["text"])
                              for step in parsed["runs"])
     found.set("run_verdicts", run_verdicts)
