@@ -16,6 +16,8 @@ APT_PACKAGES=(docker.io docker-registry busybox-static qemu-user-static binfmt-s
               iptables iproute2 chromium)
 # shellcheck: the generated --fix-script is linted by the tests (Debian 12: 0.9.0).
 APT_PACKAGES+=(shellcheck)
+# docker-compose: v1 (1.29.2, Debian 12 has no v2 plugin), the `config` and `up` oracle of preflight.
+APT_PACKAGES+=(docker-compose)
 # packaging/build-rpm and build-deb: rpmbuild (Debian's rpm), dpkg-buildpackage with debhelper.
 APT_PACKAGES+=(rpm dpkg-dev debhelper)
 # The packages' own linters (Debian 12: rpmlint 2.4.0, lintian 2.116.3); gnupg signs the
