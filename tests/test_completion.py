@@ -16,7 +16,7 @@ import pytest
 
 # The venv's console script `hostcheck`, which the scripts call back on each TAB.
 BIN = os.path.dirname(sys.executable)
-COMMANDS = ["analyze", "capture", "check", "completion", "fleet", "image", "net", "rules", "schema"]
+COMMANDS = ["analyze", "capture", "check", "completion", "fleet", "image", "net", "preflight", "rules", "schema"]
 
 
 def hostcheck(*args):

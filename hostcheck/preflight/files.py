@@ -14,20 +14,17 @@ directory: a symlink to /dev/zero or a named pipe would otherwise stream or bloc
 ...     read_text("/dev/zero")
 ... except ProjectFileError as exc:
 ...     print(exc)
-/dev/zero is not a regular file (a character device)
+/dev/zero is a character device, not a regular file
 """
 
 import errno
 import os
-import stat
+
+from hostcheck.files import Refused, read_regular
 
 COMPOSE_LIMIT = 1024 * 1024        # a compose file: real ones are a few KiB
 DOCKERFILE_LIMIT = 1024 * 1024
 ENV_LIMIT = 256 * 1024
-
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
-          (stat.S_ISSOCK, "a socket"))
 
 
 class ProjectFileError(Exception):
@@ -36,33 +33,15 @@ class ProjectFileError(Exception):
 
 def read_text(path, limit=COMPOSE_LIMIT):
     """The file's text (a leading BOM dropped); ProjectFileError when it is missing, not a
-    regular file, larger than `limit` bytes or not UTF-8."""
+    regular file, larger than `limit` bytes or not UTF-8 (hostcheck/files.py reads it)."""
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        data = read_regular(path, limit, "a project file")
+    except Refused as exc:
+        raise ProjectFileError("%s is %s" % (path, exc))
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             raise ProjectFileError("%s does not exist" % path)
         raise ProjectFileError("cannot read %s: %s" % (path, exc.strerror or exc))
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-            raise ProjectFileError("%s is not a regular file (%s)" % (path, kind))
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise ProjectFileError("cannot read %s: %s" % (path, exc.strerror or exc))
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ProjectFileError("%s is larger than %d KiB; hostcheck reads no more" % (path, limit // 1024))
-    data = b"".join(chunks)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
