@@ -11,7 +11,7 @@ import pytest
 
 import hostcheck.parse.daemon as daemon
 import hostcheck.parse.engine as engine_parse
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

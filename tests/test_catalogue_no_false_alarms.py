@@ -11,7 +11,7 @@ import os
 import pytest
 
 from hostcheck.judge import judge, load_catalogue
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CATALOGUE = load_catalogue()

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from hostcheck.facts import FACTS, Facts
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 from test_parse_sources import CAPTURES
 
 TYPES = {"str": str, "int": int, "bool": bool, "float": float, "list": list, "dict": dict,

@@ -13,7 +13,7 @@ from hostcheck.facts import Facts
 from hostcheck.image.judge import image_tree, subject_facts
 from hostcheck.image.platform import parse
 from hostcheck.image.report import classify_log, host_image_trees
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 from hostcheck.parse.binfmt import parse_entry
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hostcheck.judge import judge, load_catalogue
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 
 CAPTURES = Path(__file__).resolve().parent / "data" / "captures"
 

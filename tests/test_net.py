@@ -15,7 +15,7 @@ from hostcheck.data import read_text
 from hostcheck.net import parse_destination, parse_port_spec, walk_egress, walk_port, walk_reach
 from hostcheck.net import subjects
 from hostcheck.net.model import NetView, parse_rule
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 from hostcheck.parse.sockets import hex_address, parse_table
 
 DATA = Path(__file__).parent / "data"

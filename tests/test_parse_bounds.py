@@ -38,7 +38,7 @@ ADVERSARIAL = {
 def test_every_captured_text_at_1_mib_under_a_guard(kind):
     code = """if 1:
         import json, sys
-        from hostcheck.parse import build_facts
+        from hostcheck.combine import build_facts
         from hostcheck.parse import daemon, osrelease
         capture = json.load(open(sys.argv[1]))
         text = sys.stdin.read()

@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from hostcheck.parse import build_facts, daemon, installs
+from hostcheck.combine import build_facts
+from hostcheck.parse import daemon, installs
 from test_parse_sources import OUTPUTS, read
 
 

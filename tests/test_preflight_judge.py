@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hostcheck.judge import load_catalogue
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 from hostcheck.preflight import compose
 from hostcheck.preflight.project import read_project
 from hostcheck.preflight.subjects import _overlaps

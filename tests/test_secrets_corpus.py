@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from hostcheck.capture.redact import REDACTED, pseudonymise, scrub_secrets
 from hostcheck.cli import cli
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = DATA / "secrets"

@@ -66,29 +66,50 @@ def _code_reason(source, entry, root):
 
 
 class CaptureView(object):
-    """Typed, defensive views over the sections of a capture document."""
+    """Typed, defensive views over the sections of a capture document.
+
+    The public accessors name what they read (a file, a command, an engine path ...), so
+    a test can record which capture keys a combiner reads; internally the view goes
+    through `_section`, which records nothing.
+    """
 
     def __init__(self, doc):
         self.doc = doc if isinstance(doc, dict) else {}
 
-    def section(self, key):
+    def _section(self, key):
         value = self.doc.get(key)
         return value if isinstance(value, dict) else {}
+
+    def section(self, key):
+        return self._section(key)
+
+    def value(self, key):
+        """The top-level entry `key` as it is (any type; None when absent)."""
+        return self.doc.get(key)
+
+    def uname(self):
+        """The uname fields that hold a non-empty string."""
+        return {k: v for k, v in self._section("uname").items() if isinstance(v, str) and v}
+
+    def responses(self):
+        """The engine's recorded answers: {API path: body}."""
+        responses = self._section("docker").get("responses")
+        return responses if isinstance(responses, dict) else {}
 
     @property
     def root(self):
         """True/False when the capture says whether it ran as root, else None."""
-        euid = self.section("privileges").get("euid")
+        euid = self._section("privileges").get("euid")
         if isinstance(euid, bool) or not isinstance(euid, int):
             return None
         return euid == 0
 
     def has_file(self, path):
-        return path in self.section("files")
+        return path in self._section("files")
 
     def file(self, path):
         """(text, None) or (None, reason)."""
-        entry = self.section("files").get(path)
+        entry = self._section("files").get(path)
         if entry is None:
             return None, "%s: not captured" % path
         if not isinstance(entry, dict):
@@ -104,18 +125,18 @@ class CaptureView(object):
 
     def file_code(self, path):
         """The capture's CODE for a file ('not_found' ...), None if it has content or is absent."""
-        entry = self.section("files").get(path)
+        entry = self._section("files").get(path)
         if isinstance(entry, dict) and not isinstance(entry.get("content"), str):
             code = entry.get("error")
             return code if isinstance(code, str) else None
         return None
 
     def files_matching(self, prefix):
-        return sorted(p for p in self.section("files") if isinstance(p, str) and p.startswith(prefix))
+        return sorted(p for p in self._section("files") if isinstance(p, str) and p.startswith(prefix))
 
     def dir(self, path):
         """(sorted entry names, None) or (None, reason)."""
-        entry = self.section("dirs").get(path)
+        entry = self._section("dirs").get(path)
         if entry is None:
             return None, "%s: not captured" % path
         if not isinstance(entry, dict):
@@ -129,7 +150,7 @@ class CaptureView(object):
 
     def command(self, key):
         """A Run for the command captured under `key` (argv joined by spaces)."""
-        entry = self.section("commands").get(key)
+        entry = self._section("commands").get(key)
         if entry is None:
             return Run(key, code="not_captured", reason="%s: not captured" % key)
         if not isinstance(entry, dict):
@@ -143,10 +164,24 @@ class CaptureView(object):
         code = entry.get("error") if isinstance(entry.get("error"), str) else "error"
         return Run(key, code=code, reason=_code_reason(key, entry, self.root))
 
+    def has_command(self, key):
+        """The capture holds an entry for this command (whatever its outcome)."""
+        return self._section("commands").get(key) is not None
+
+    def int_file(self, path):
+        """(int, None) for a file holding one integer, else (None, reason)."""
+        text, reason = self.file(path)
+        if text is None:
+            return None, reason
+        word = text.strip()
+        if word.lstrip("-").isdigit():
+            return int(word), None
+        return None, "%s: unexpected content %r" % (path, word[:40])
+
     def stat(self, path):
-        entry = self.section("stat").get(path)
+        entry = self._section("stat").get(path)
         return entry if isinstance(entry, dict) else None
 
     def statvfs(self, path):
-        entry = self.section("statvfs").get(path)
+        entry = self._section("statvfs").get(path)
         return entry if isinstance(entry, dict) else None

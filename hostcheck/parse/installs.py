@@ -28,8 +28,6 @@ Sample output::
 # In root's PATH order: the first present one is what `docker` runs.
 CLIENT_PATHS = ("/usr/local/bin/docker", "/usr/bin/docker", "/snap/bin/docker")
 DAEMON_PATHS = ("/usr/local/bin/dockerd", "/usr/bin/dockerd")
-FACTS = ("docker.client.paths", "docker.client.copies", "docker.dockerd.paths", "docker.dockerd.copies",
-         "docker.dockerd.unit_binary", "docker.dockerd.running_binary")
 
 
 def present(stats, paths):
@@ -46,49 +44,3 @@ def canonical(path):
         if path.startswith(short):
             return "/usr" + path
     return path
-
-
-def _unknown_stat(stats, paths):
-    missing = [p for p in paths if not isinstance(stats.get(p), dict)]
-    if missing:
-        return "stat %s: not captured" % ", ".join(missing)
-    return None
-
-
-def build(view, facts, state):
-    """Fill FACTS (called by hostcheck.parse.build_facts after the engine area)."""
-    stats = view.section("stat")
-    reason = _unknown_stat(stats, CLIENT_PATHS)
-    if reason:
-        facts.missing("docker.client.paths", reason)
-        facts.missing("docker.client.copies", reason)
-    else:
-        clients = present(stats, CLIENT_PATHS)
-        facts.set("docker.client.paths", clients)
-        facts.set("docker.client.copies", len(clients))
-    unit = state.get("unit_dockerd")
-    unit_binary = canonical(unit.split()[0]) if isinstance(unit, str) and unit.split() else None
-    if unit_binary:
-        facts.set("docker.dockerd.unit_binary", unit_binary)
-    else:
-        facts.missing("docker.dockerd.unit_binary", "docker.service: no ExecStart captured")
-    running = state.get("running_dockerd")
-    running_binary = canonical(running["binary"]) if running else None
-    if running_binary:
-        facts.set("docker.dockerd.running_binary", running_binary)
-    elif running:
-        facts.missing("docker.dockerd.running_binary",
-                      "dockerd (pid %s) was started as %r, without its path" % (running["pid"], running["binary"]))
-    else:
-        facts.missing("docker.dockerd.running_binary", "no running dockerd's command line captured")
-    reason = _unknown_stat(stats, DAEMON_PATHS)
-    if reason:
-        facts.missing("docker.dockerd.paths", reason)
-        facts.missing("docker.dockerd.copies", reason)
-        return
-    daemons = present(stats, DAEMON_PATHS)
-    for extra in (unit_binary, running_binary):
-        if extra and extra not in daemons:
-            daemons.append(extra)
-    facts.set("docker.dockerd.paths", daemons)
-    facts.set("docker.dockerd.copies", len(daemons))

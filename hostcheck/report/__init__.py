@@ -171,7 +171,7 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
     for the `image` and `net` commands, which walk trees of their own subjects.
     """
     from hostcheck.judge import judge, load_catalogue
-    from hostcheck.parse import build_facts
+    from hostcheck.combine import build_facts
 
     catalogue = catalogue or load_catalogue()
     facts = build_facts(capture)

@@ -1,6 +1,6 @@
-"""Host-level network facts derived from other facts: subnet overlaps, egress MTU,
-dockerd's proxy, the firewalld zones of each interface. Pure functions; no captured text of their own
-except the engine's /info proxy fields.
+"""Host network facts derived from other areas' facts: Docker subnets overlapping host
+routes, the egress interface and its MTU, Docker's MTU, dockerd's proxy, the firewalld
+zones of each interface. No captured text of their own except the engine's /info proxy fields.
 
 Sample output::
 
@@ -17,9 +17,12 @@ Sample output::
 
 import ipaddress
 
+FACTS = ("net.subnet_overlaps", "net.egress_interface", "net.egress_mtu", "net.docker_mtu",
+         "net.dockerd_proxy", "firewalld.interface_zones")
+INPUTS = ("engine:/info", "net.routes", "net.interfaces", "docker.networks", "docker.daemon_settings",
+          "docker.daemon_json", "docker.state", "docker.version", "firewalld.zones")
+PARSERS = ()
 DEFAULT_MTU = 1500
-FACT_PREFIXES = ("net.subnet_overlaps", "net.egress_", "net.docker_mtu", "net.dockerd_proxy",
-                 "firewalld.interface_zones")
 
 
 def _net(text):
@@ -120,8 +123,7 @@ def interface_zones(zones, docker_bridges):
             for interface, names in sorted(holders.items())]
 
 
-def build(view, facts, state, responses):
-    """Fill the derived host network facts (called by hostcheck.parse.build_facts)."""
+def build(view, facts):
     routes, networks = facts.get("net.routes"), facts.get("docker.networks")
     # daemon.json with the running dockerd's flags (--bip, --mtu ...) written over it.
     config = next((facts.get(n) for n in ("docker.daemon_settings", "docker.daemon_json") if facts.known(n)), {})
@@ -145,7 +147,7 @@ def build(view, facts, state, responses):
         reason = facts.reason("net.routes") if routes is None else "no IPv4 default route"
         facts.missing("net.egress_interface", reason)
         facts.missing("net.egress_mtu", reason)
-    info = responses.get("/info")
+    info = view.responses().get("/info")
     if facts.get("docker.state") == "running" and isinstance(info, dict):
         facts.set("net.dockerd_proxy", dockerd_proxy(info))
     else:
