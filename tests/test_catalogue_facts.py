@@ -1,5 +1,5 @@
 """Facts the catalogue's rules read, built from captures (hostcheck/parse/daemon.py and the
-additions to hostcheck/parse/__init__.py): dockerd's flags, API addresses, log settings,
+combiners in hostcheck/combine/): dockerd's flags, API addresses, log settings,
 security modules, free space, binfmt persistence, the runtime inventory."""
 
 import copy

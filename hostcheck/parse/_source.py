@@ -99,6 +99,9 @@ class CaptureView(object):
     @property
     def root(self):
         """True/False when the capture says whether it ran as root, else None."""
+        return self._root()
+
+    def _root(self):
         euid = self._section("privileges").get("euid")
         if isinstance(euid, bool) or not isinstance(euid, int):
             return None
@@ -120,7 +123,7 @@ class CaptureView(object):
         if isinstance(content, bytes):
             return content.decode("utf-8", "replace"), None
         if "error" in entry:
-            return None, _code_reason(path, entry, self.root)
+            return None, _code_reason(path, entry, self._root())
         return None, "%s: no content in capture" % path
 
     def file_code(self, path):
@@ -145,7 +148,7 @@ class CaptureView(object):
         if isinstance(entries, list):
             return sorted(e for e in entries if isinstance(e, str)), None
         if "error" in entry:
-            return None, _code_reason(path, entry, self.root)
+            return None, _code_reason(path, entry, self._root())
         return None, "%s: no entries in capture" % path
 
     def command(self, key):
@@ -162,7 +165,7 @@ class CaptureView(object):
             return Run(key, stdout if isinstance(stdout, str) else "",
                        stderr if isinstance(stderr, str) else "", rc)
         code = entry.get("error") if isinstance(entry.get("error"), str) else "error"
-        return Run(key, code=code, reason=_code_reason(key, entry, self.root))
+        return Run(key, code=code, reason=_code_reason(key, entry, self._root()))
 
     def has_command(self, key):
         """The capture holds an entry for this command (whatever its outcome)."""
