@@ -449,10 +449,13 @@ def rules_list(as_json, lang, no_color):
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @lang_option
 @no_color_option
-def rules_show(rule_id, as_json, lang, no_color):
+@click.option("--trace", is_flag=True,
+              help="Where the rule's facts come from: its YAML line, each fact's combiner, parsers "
+                   "and capture keys, its cases and the tests that name it.")
+def rules_show(rule_id, as_json, lang, no_color, trace):
     """One rule: what it checks, its source, examples, the fix."""
     from hostcheck.report.catalogue_view import show_rule
-    if not show_rule(rule_id, lang or _default_lang(), as_json, color=_colour(no_color)):
+    if not show_rule(rule_id, lang or _default_lang(), as_json, color=_colour(no_color), trace=trace):
         raise click.BadParameter("no rule with id %r (see `hostcheck rules list`)" % rule_id,
                                  param_hint="RULE_ID")
 

@@ -394,30 +394,35 @@ def _check_acyclic(check, root, nodes):
 
 
 def _load_yaml(path, key):
+    """(the list under `key`, the 1-based line where each of its entries starts)."""
     import yaml
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
-        try:
-            data = yaml.load(handle, Loader=loader)
-        except yaml.YAMLError as exc:
-            raise CatalogueError("%s: %s" % (path, " ".join(str(exc).split())))
+        text = handle.read()
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise CatalogueError("%s: %s" % (path, " ".join(str(exc).split())))
     if not isinstance(data, dict) or set(data) != {key}:
         raise CatalogueError("%s: the file must hold only `%s:`" % (path, key))
     if not isinstance(data[key], list):
         raise CatalogueError("%s: `%s:` must be a list" % (path, key))
-    return data[key]
+    # The node tree a second time, for where each entry starts (`rules show ID --trace`).
+    _, items = yaml.compose(text, Loader=loader).value[-1]
+    return data[key], [item.start_mark.line + 1 for item in items.value]
 
 
 def _entries(rules_dir, pattern, key, check, seen):
-    """(file shown, entry) for each validated entry of the matching files, in order."""
+    """(file shown, line, entry) for each validated entry of the matching files, in order."""
     for path in sorted(glob.glob(os.path.join(rules_dir, pattern))):
         shown = os.path.relpath(path, os.path.dirname(rules_dir))
-        for entry in _load_yaml(path, key):
+        entries, lines = _load_yaml(path, key)
+        for entry, line in zip(entries, lines):
             try:
                 check(entry, seen)
             except CatalogueError as exc:
-                raise CatalogueError("%s: %s" % (shown, exc))
-            yield shown, entry
+                raise CatalogueError("%s:%d: %s" % (shown, line, exc))
+            yield shown, line, entry
 
 
 # A line break inside a folded YAML scalar becomes a space; between two Chinese characters
@@ -441,11 +446,11 @@ def _tidy_zh(node):
 def build_catalogue(rules_dir=DEFAULT_RULES):
     """The validated catalogue as a dict (raises CatalogueError)."""
     rules, trees, seen = [], {}, {}
-    for shown, rule in _entries(rules_dir, "*.yaml", "rules", _check_rule, seen):
-        seen[rule["id"]] = shown
-        rules.append(dict(rule, file=shown))
-    for shown, tree in _entries(rules_dir, os.path.join("trees", "*.yaml"), "trees",
-                                _check_tree, trees):
+    for shown, line, rule in _entries(rules_dir, "*.yaml", "rules", _check_rule, seen):
+        seen[rule["id"]] = "%s:%d" % (shown, line)
+        rules.append(dict(rule, file=shown, line=line))
+    for shown, _, tree in _entries(rules_dir, os.path.join("trees", "*.yaml"), "trees",
+                                   _check_tree, trees):
         trees[tree["id"]] = dict(tree, file=shown)
     if not rules:
         raise CatalogueError("%s holds no rules" % rules_dir)

@@ -169,18 +169,22 @@ def explain(rule, lang):
     return data
 
 
-def show_rule(rule_id, lang, as_json, color=True):
-    """Print one rule; False when there is no such rule."""
+def show_rule(rule_id, lang, as_json, color=True, trace=False):
+    """Print one rule (with `trace`: where its facts come from); False when there is no such rule."""
     rule = _catalogue().rule(rule_id)
     if rule is None:
         return False
-    data = explain(rule, lang)
+    if trace:
+        from hostcheck.report.rule_trace import render_trace_lines, trace as trace_rule
+        data, render = trace_rule(rule, lang), render_trace_lines
+    else:
+        data, render = explain(rule, lang), render_lines
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return True
     from hostcheck.report.text import terminal_console
     console = terminal_console(None, color, None)
-    for line in render_lines(data, lang):
+    for line in render(data, lang):
         console.print(*line) if isinstance(line, tuple) else console.print(line)
     return True
 
