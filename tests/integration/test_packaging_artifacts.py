@@ -309,7 +309,7 @@ def test_deb_installs_and_runs(packages, clean_dir, tmp_path):
                          "/usr/share/bash-completion/completions/hostcheck", "hostcheck", ""],
                         env={"PATH": "/usr/bin:/bin"})
         assert completed.stdout.split() == ["analyze", "capture", "check", "completion", "fleet", "image",
-                                            "net", "rules", "schema"], completed.stderr
+                                            "net", "preflight", "rules", "schema"], completed.stderr
         check = run(["hostcheck", "check", "--json"], cwd=clean_dir,
                     env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
         assert check.returncode in REPORT_CODES, check.stderr
