@@ -23,67 +23,12 @@ from hostcheck.capture.redact import pseudonymise, scrub_argv, scrub_secrets
 from hostcheck.capture.engine_api import EngineClient, EngineError, demultiplex, resolve_endpoint
 from hostcheck.capture import registry
 from hostcheck.capture.runner import find_executable, run_command, search_path
+from hostcheck.capture.probes import (  # noqa: F401 (names other modules read from here)
+    BINFMT_DIR, CHANGELOG_LIMIT, COMMANDS, DAEMON_NAMES, DEB_CHANGELOGS, DIRS, DOCKER_DROPIN_DIR,
+    ENGINE_LISTS, ENGINE_VERSION_COMMANDS, FILE_LIMIT, FILES, FIREWALL_COMMANDS, KERNEL_CONFIG, BOOT_CONFIG,
+    LOG_TAIL, ROOT_ONLY, RPM_CHANGELOG_COMMANDS, SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
 
 FORMAT = "hostcheck.capture/v1"
-BINFMT_DIR = "/proc/sys/fs/binfmt_misc"
-CHANGELOG_LIMIT = 64 * 1024
-FILE_LIMIT = 8 * 1024 * 1024
-
-RELEASE_FILES = (
-    "/etc/os-release", "/etc/kylin-release", "/etc/openEuler-release", "/etc/redhat-release",
-    "/etc/centos-release", "/etc/lsb-release", "/etc/debian_version", "/etc/uos-release",
-)
-FILES = RELEASE_FILES + (
-    "/proc/version", "/proc/cpuinfo", "/proc/filesystems", "/proc/modules", "/proc/cmdline",
-    "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding",
-    "/proc/sys/net/bridge/bridge-nf-call-iptables", "/proc/sys/net/bridge/bridge-nf-call-ip6tables",
-    "/proc/sys/user/max_user_namespaces",
-    "/proc/net/route",
-    "/etc/resolv.conf", "/run/systemd/resolve/resolv.conf",
-    "/etc/docker/daemon.json", "/etc/sysconfig/docker", "/etc/default/docker",
-    "/lib/systemd/system/docker.service", "/usr/lib/systemd/system/docker.service",
-    "/etc/systemd/system/docker.service",
-    "/sys/fs/cgroup/cgroup.controllers", "/sys/fs/selinux/enforce",
-    "/sys/module/apparmor/parameters/enabled",
-)
-# Directories listed (names only); *.conf files in the docker drop-in directory are read too.
-DIRS = ("/etc/binfmt.d", "/usr/lib/binfmt.d", "/var/lib/binfmts")
-DOCKER_DROPINS = "/etc/systemd/system/docker.service.d"
-SOCKET_TABLES = ("tcp", "tcp6", "udp", "udp6")
-STAT_PATHS = (
-    "/var/run/docker.sock", "/run/containerd/containerd.sock",
-    # Several installs of one engine (a package and a static or snap copy) shadow each other.
-    "/usr/bin/docker", "/usr/local/bin/docker", "/snap/bin/docker",
-    "/usr/bin/dockerd", "/usr/local/bin/dockerd",
-    # AppArmor enabled without its parser makes every container fail to start (Docker < 23.0.1).
-    "/sbin/apparmor_parser", "/usr/sbin/apparmor_parser",
-    # LoongArch: the old-world (ABI 1.0) and new-world (ABI 2.0) dynamic loaders.
-    "/lib64/ld.so.1", "/lib64/ld-linux-loongarch-lp64d.so.1",
-)
-
-# The engine's /version names the daemon, containerd and runc it really uses.
-ENGINE_VERSION_COMMANDS = (("dockerd", "--version"), ("containerd", "--version"), ("runc", "--version"))
-FIREWALL_COMMANDS = (("firewall-cmd", "--state"), ("firewall-cmd", "--get-active-zones"))
-ROOT_ONLY = frozenset(("iptables-save", "ip6tables-save", "iptables-legacy-save", "iptables-nft-save"))
-# Slowest first (Go binaries take tens of ms to start): they bound the capture's wall time.
-COMMANDS = (
-    ("podman", "--version"), ("docker", "--version"), ("crun", "--version"),
-    # Kylin V10's own Docker packages ship docker-runc, which conflicts with containerd.io.
-    ("docker-runc", "--version"),
-    ("iptables", "--version"), ("iptables-save",), ("ip6tables-save",),
-    ("iptables-legacy-save",), ("iptables-nft-save",),
-    ("ip", "-j", "addr"), ("ip", "-j", "route"), ("ip", "-j", "-6", "route"),
-    ("getconf", "PAGESIZE"),
-)
-RPM_CHANGELOG = ("rpm", "-q", "--changelog", "runc")
-RUNC_DEB_CHANGELOG = "/usr/share/doc/runc/changelog.Debian.gz"
-# containerd's own changelog, for its CVEs' backports (Debian's containerd package).
-CONTAINERD_DEB_CHANGELOG = "/usr/share/doc/containerd/changelog.Debian.gz"
-RPM_CONTAINERD_CHANGELOG = ("rpm", "-q", "--changelog", "containerd.io", "containerd")
-DAEMON_NAMES = frozenset(("dockerd", "containerd", "podman"))
-
-ENGINE_LISTS = ("/version", "/info", "/containers/json?all=1", "/networks", "/images/json")
-LOG_TAIL = 50
 # Log lines worth keeping (nothing else leaves the host): failures at exec and page size.
 LOG_PATTERNS = (
     r"exec format error",
@@ -170,14 +115,9 @@ def statvfs_path(path):
 
 
 def binfmt_state(mounts_text):
-    """(mounted, autofs_only) for /proc/sys/fs/binfmt_misc from /proc/mounts."""
-    types = set()
-    for line in mounts_text.splitlines():
-        fields = line.split()
-        if len(fields) >= 3 and fields[1] == BINFMT_DIR:
-            types.add(fields[2])
-    mounted = "binfmt_misc" in types
-    return mounted, ("autofs" in types and not mounted)
+    """(mounted, autofs_only) for /proc/sys/fs/binfmt_misc (probes.binfmt_mount_state)."""
+    mounted, automount = binfmt_mount_state(mounts_text, BINFMT_DIR)
+    return bool(mounted), bool(automount)
 
 
 def matching_log_lines(text):
@@ -379,12 +319,12 @@ class Capture(object):
             self.socket_tables()
         for path in FILES:
             self.file(path)
-        self.submit("io", ("files", "/proc/config.gz", {"error": "timeout"}), self._kernel_config)
-        self.file(RUNC_DEB_CHANGELOG, limit=CHANGELOG_LIMIT, compressed=True)
-        self.file(CONTAINERD_DEB_CHANGELOG, limit=CHANGELOG_LIMIT, compressed=True)
+        self.submit("io", ("files", KERNEL_CONFIG, {"error": "timeout"}), self._kernel_config)
+        for path in DEB_CHANGELOGS:
+            self.file(path, limit=CHANGELOG_LIMIT, compressed=True)
         for path in DIRS:
             self.submit("io", ("dirs", path, {"error": "timeout"}), self._list, path)
-        self.submit("io", ("dirs", DOCKER_DROPINS, {"error": "timeout"}), self._dropins)
+        self.submit("io", ("dirs", DOCKER_DROPIN_DIR, {"error": "timeout"}), self._dropins)
         for path in STAT_PATHS:
             self.put("stat", path, stat_path(path))
         if "content" in mounts:
@@ -424,18 +364,18 @@ class Capture(object):
         self.put("dirs", path, list_dir(path))
 
     def _kernel_config(self):
-        record = read_text("/proc/config.gz", compressed=True)
-        self.put("files", "/proc/config.gz", record)
+        record = read_text(KERNEL_CONFIG, compressed=True)
+        self.put("files", KERNEL_CONFIG, record)
         if record.get("error") == "not_found":
-            path = "/boot/config-" + os.uname().release
+            path = BOOT_CONFIG % os.uname().release
             self.put("files", path, read_text(path))
 
     def _dropins(self):
-        listing = list_dir(DOCKER_DROPINS)
-        self.put("dirs", DOCKER_DROPINS, listing)
+        listing = list_dir(DOCKER_DROPIN_DIR)
+        self.put("dirs", DOCKER_DROPIN_DIR, listing)
         for name in listing.get("entries", ()):
             if name.endswith(".conf"):
-                path = DOCKER_DROPINS + "/" + name
+                path = DOCKER_DROPIN_DIR + "/" + name
                 self.put("files", path, read_text(path))
 
     def _binfmt(self, mounts_text):
@@ -533,7 +473,7 @@ class Capture(object):
     def run_commands(self, extra=()):
         for argv in COMMANDS + tuple(extra):
             self.command(argv)
-        for argv in (RPM_CHANGELOG, RPM_CONTAINERD_CHANGELOG):
+        for argv in RPM_CHANGELOG_COMMANDS:
             if find_executable("rpm", self.path):
                 self.command(argv, max_output=CHANGELOG_LIMIT)
             else:

@@ -2,11 +2,9 @@
 the platforms they serve, and whether a boot-time file re-registers each one."""
 
 from hostcheck.parse import binfmt
+from hostcheck.capture.probes import BINFMT_BOOT_DIRS as BOOT_DIRS
 
 FACTS = ("binfmt.mounted", "binfmt.automount", "binfmt.enabled", "binfmt.entries", "binfmt.platforms")
-# Where a registration is re-made at boot: systemd-binfmt reads *.conf in the binfmt.d
-# directories; binfmt-support keeps one file per entry in /var/lib/binfmts.
-BOOT_DIRS = ("/etc/binfmt.d", "/run/binfmt.d", "/usr/lib/binfmt.d", "/var/lib/binfmts")
 INPUTS = ("file:/proc/mounts", "file:%s/status" % binfmt.MOUNTPOINT, "dir:" + binfmt.MOUNTPOINT,
           "file:%s/<entry>" % binfmt.MOUNTPOINT) + tuple("dir:" + path for path in BOOT_DIRS)
 PARSERS = (binfmt.mount_state, binfmt.parse_status, binfmt.parse_entry, binfmt.served_platforms)

@@ -3,6 +3,7 @@
 
 import re
 
+from hostcheck.capture import probes
 from hostcheck.parse import runtimes
 
 FACTS = ("runtimes.runc.changelog_cves", "runtimes.runc.changelog_source",
@@ -10,10 +11,10 @@ FACTS = ("runtimes.runc.changelog_cves", "runtimes.runc.changelog_source",
 # (fact prefix, package, Debian changelog paths, rpm command)
 PACKAGES = (
     ("runtimes.runc", "runc",
-     ("/usr/share/doc/runc/changelog.Debian.gz", "/usr/share/doc/runc/changelog.Debian"),
+     probes.RUNC_DEB_CHANGELOGS,
      "rpm -q --changelog runc"),
     ("runtimes.containerd", "containerd",
-     ("/usr/share/doc/containerd/changelog.Debian.gz", "/usr/share/doc/containerd/changelog.Debian"),
+     probes.CONTAINERD_DEB_CHANGELOGS,
      "rpm -q --changelog containerd.io containerd"),
 )
 INPUTS = tuple("file:" + path for _, _, paths, _ in PACKAGES for path in paths) \

@@ -1,7 +1,9 @@
 """The engine's unix socket: its mode and group (who may talk to dockerd)."""
 
+from hostcheck.capture.probes import DOCKER_SOCKET
+
 FACTS = ("docker.socket.mode", "docker.socket.gid")
-INPUTS = ("stat:<endpoint socket>", "stat:/var/run/docker.sock", "stat:/run/docker.sock", "docker.endpoint")
+INPUTS = ("stat:<endpoint socket>", "stat:" + DOCKER_SOCKET, "docker.endpoint")
 PARSERS = ()
 
 
@@ -9,12 +11,12 @@ def socket_path(endpoint):
     """unix:///run/user/1000/docker.sock -> /run/user/1000/docker.sock; the default socket otherwise."""
     if isinstance(endpoint, str) and endpoint.startswith("unix://"):
         return endpoint[len("unix://"):]
-    return "/var/run/docker.sock"
+    return DOCKER_SOCKET
 
 
 def build(view, facts):
     path = socket_path(facts.get("docker.endpoint"))
-    entry = view.stat(path) or view.stat("/var/run/docker.sock") or view.stat("/run/docker.sock")
+    entry = view.stat(path) or view.stat(DOCKER_SOCKET)
     if entry is None:
         reason = "stat %s: not captured" % path
     elif "error" in entry:

@@ -1,11 +1,12 @@
 """Security modules: SELinux's mode, AppArmor in the kernel, and apparmor_parser (needed to
 load docker-default)."""
 
+from hostcheck.capture.probes import APPARMOR_PARSERS
+
 FACTS = ("security.selinux", "security.apparmor", "security.apparmor_parser")
 SELINUX_ENFORCE = "/sys/fs/selinux/enforce"
 APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
-APPARMOR_PARSERS = ("/sbin/apparmor_parser", "/usr/sbin/apparmor_parser")
-INPUTS = ("file:" + SELINUX_ENFORCE, "file:" + APPARMOR_ENABLED, "command:apparmor_parser --version") \
+INPUTS = ("file:" + SELINUX_ENFORCE, "file:" + APPARMOR_ENABLED) \
     + tuple("stat:" + path for path in APPARMOR_PARSERS)
 PARSERS = ()
 
@@ -27,13 +28,11 @@ def build(view, facts):
         facts.set("security.apparmor", False)       # the module is not in this kernel
     else:
         facts.missing("security.apparmor", reason or "%s: unexpected content %r" % (APPARMOR_ENABLED, word[:20]))
-    # apparmor_parser: a stat of its usual paths, or `apparmor_parser --version`.
+    # apparmor_parser: a stat of its usual paths.
     stats = [view.stat(p) for p in APPARMOR_PARSERS]
-    run = view.command("apparmor_parser --version")
-    if any(s is not None and "error" not in s for s in stats) or run.ran:
+    if any(s is not None and "error" not in s for s in stats):
         facts.set("security.apparmor_parser", True)
-    elif (all(s is not None and s.get("error") == "not_found" for s in stats)
-          or run.code == "not_found"):
+    elif all(s is not None and s.get("error") == "not_found" for s in stats):
         facts.set("security.apparmor_parser", False)
     else:
         facts.missing("security.apparmor_parser", "apparmor_parser: not captured (no stat of %s)"

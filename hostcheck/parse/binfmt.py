@@ -21,7 +21,7 @@ Sample output::
 (True, 'PF', 'linux/arm64')
 """
 
-MOUNTPOINT = "/proc/sys/fs/binfmt_misc"
+from hostcheck.capture.probes import BINFMT_DIR as MOUNTPOINT, binfmt_mount_state  # noqa: F401 (MOUNTPOINT re-exported)
 
 # ELF e_machine -> {(EI_CLASS, EI_DATA): OCI platform}. EI_CLASS 1 = 32-bit, 2 = 64-bit;
 # EI_DATA 1 = little endian, 2 = big endian. Combinations OCI has no name for are left out.
@@ -41,19 +41,12 @@ ELF_MACHINES = {
 def mount_state(mounts_text):
     """(mounted, automount_only) from /proc/mounts text; (None, None) when unreadable.
 
-    systemd's proc-sys-fs-binfmt_misc.automount shows an autofs entry at the mountpoint;
-    the real binfmt_misc filesystem appears beside it once something touches the
-    directory. hostcheck never touches it (SPEC: capture changes nothing).
+    The capture decides with the same function whether it may list the directory.
+
+    >>> mount_state("systemd-1 /proc/sys/fs/binfmt_misc autofs rw,relatime 0 0\\n")
+    (False, True)
     """
-    if not isinstance(mounts_text, str):
-        return None, None
-    fstypes = set()
-    for line in mounts_text.splitlines():
-        words = line.split()
-        if len(words) >= 3 and words[1] == MOUNTPOINT:
-            fstypes.add(words[2])
-    mounted = "binfmt_misc" in fstypes
-    return mounted, (not mounted and "autofs" in fstypes)
+    return binfmt_mount_state(mounts_text)
 
 
 def parse_status(text):

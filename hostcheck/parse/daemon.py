@@ -23,10 +23,8 @@ import re
 import shlex
 
 # Unit files in systemd's order of precedence (the first present wins), then drop-ins.
-UNIT_FILES = ("/etc/systemd/system/docker.service", "/usr/lib/systemd/system/docker.service",
-              "/lib/systemd/system/docker.service")
-DROPIN_DIR = "/etc/systemd/system/docker.service.d"
-ENV_FILES = ("/etc/sysconfig/docker", "/etc/default/docker")
+from hostcheck.capture.probes import (  # noqa: E402,F401 (re-exported for the combiners)
+    DOCKER_DROPIN_DIR as DROPIN_DIR, DOCKER_ENV_FILES as ENV_FILES, DOCKER_UNIT_FILES as UNIT_FILES)
 
 # shlex grows each token one character at a time: quadratic in a token's length (a 1 MiB
 # value in /etc/default/docker took 60 s), and costs ~40 us per call and 1-10 us per

@@ -25,9 +25,9 @@ Sample output::
 ('/usr/sbin/dockerd', None)
 """
 
+from hostcheck.capture.probes import DOCKER_CLIENT_PATHS as CLIENT_PATHS, DOCKERD_PATHS as DAEMON_PATHS  # noqa: F401
+
 # In root's PATH order: the first present one is what `docker` runs.
-CLIENT_PATHS = ("/usr/local/bin/docker", "/usr/bin/docker", "/snap/bin/docker")
-DAEMON_PATHS = ("/usr/local/bin/dockerd", "/usr/bin/dockerd")
 
 
 def present(stats, paths):

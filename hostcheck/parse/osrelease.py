@@ -28,17 +28,7 @@ import os
 import tempfile
 
 # Files the capture records (SPEC "Required probes"), in the order they are materialised.
-RELEASE_FILES = (
-    "/etc/os-release",
-    "/usr/lib/os-release",
-    "/etc/kylin-release",
-    "/etc/openEuler-release",
-    "/etc/redhat-release",
-    "/etc/centos-release",
-    "/etc/lsb-release",
-    "/etc/debian_version",
-    "/etc/uos-release",
-)
+from hostcheck.capture.probes import RELEASE_FILES  # noqa: E402
 
 # What of each release file distro may read. distro parses os-release with shlex, which
 # grows each token one character at a time (quadratic in the token's length): one 1 MiB
