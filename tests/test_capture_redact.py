@@ -123,6 +123,7 @@ def test_ipv6_and_mac():
     p = Pseudonymiser(KEY)
     a, b = p.text("fd00::2"), p.text("fd00::3")
     assert a != "fd00::2" and a.startswith("fd")
+    assert b != a, "two addresses share one pseudonym"
     for kept in ("::1", "::", "fe80::42:acff:fe11:2", "ff02::1"):
         assert p.text(kept) == kept
     assert p.text("::ffff:192.0.2.2") == "::ffff:" + p.text("192.0.2.2")

@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -182,7 +181,8 @@ def test_firewalld_stopped_under_dockerd(dockerd, firewalld, tmp_path):
     assert report["findings"][0]["status"] == "pass", report["findings"]
     eg = run("hc-net-fw", "sleep", "300")
     with Namespace("hc-net-out", "hc-out0", "10.231.250.1", "10.231.250.2", 8099, tmp_path / "www") as outside:
-        baseline = wait_until(lambda: http_get_from(docker, eg, outside.url), 10)
+        assert wait_until(lambda: http_get_from(docker, eg, outside.url), 10), \
+            "no egress even before firewalld stopped: the test proves nothing"
         firewalld.stop()
         chains = sh("iptables", "-t", "nat", "-S", "DOCKER", check=False)
         assert chains.returncode != 0, "the nat DOCKER chain survived the firewalld stop"
