@@ -208,6 +208,10 @@ class Source(_Buffered):
     def _skip_rest(self, size):
         if not self.seekable:
             return _Buffered._skip_rest(self, size)
+        # Never past the end of the file: a forged size (a pax record of 20 digits, a
+        # base-256 field up to 2**88) is more than seek() takes, and a member that ends
+        # beyond the data is a truncated archive (the caller sees the short skip).
+        size = max(0, min(size, os.fstat(self.handle.fileno()).st_size - self.handle.tell()))
         self.handle.seek(size, os.SEEK_CUR)
         self._read_bytes += size
         self.position += size

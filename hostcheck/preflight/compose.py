@@ -363,6 +363,8 @@ def _service_record(name, service, profiles, errors):
     build = service.get("build")
     if isinstance(build, str):
         build = {"context": build}
+    if service.get("image") in (None, "") and not isinstance(build, dict):
+        errors.append("service %s has neither an image nor a build context specified" % name)   # compose v2's words
     return {
         "name": name,
         "active": active,

@@ -48,6 +48,14 @@ def _image_facts(view, service, answers, facts, catalogue, lang, reachable):
     found.set("build", bool(service["build"]) and local is None)
     found.set("run_verdicts", [])
     found.set("run_steps", [])
+    if ref is None and not service["build"]:
+        # docker compose refuses such a service (the model's error says so): no image to judge.
+        why = "service %s has neither an image nor a build context" % service["name"]
+        found.set("build_error", why)
+        found.set("image_ref", "none")
+        found.set("image_verdict", "unknown")
+        found.set("image_text", why)
+        return found, trees, exposed
     if local is not None or not service["build"]:
         if asked is not None:
             platforms, why = [asked], None

@@ -65,6 +65,16 @@ def _classes():
     Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 
     class Constructor(SafeConstructor):
+        def construct_object(self, node, deep=False):
+            try:
+                return SafeConstructor.construct_object(self, node, deep=deep)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+                # A scalar its tag does not fit (`!!float abc`, `!!bool maybe`, `!!timestamp x`)
+                # or an integer over Python's 4,300 digits: a YAML error, not a crash.
+                value = node.value if isinstance(node.value, str) else ""
+                raise ConstructorError(None, None, "%r cannot be read as %s" % (
+                    value[:40] + ("..." if len(value) > 40 else ""), node.tag.rsplit(":", 1)[-1]), node.start_mark)
+
         def construct_yaml_int(self, node):
             text = self.construct_scalar(node)
             sign = -1 if text.startswith("-") else 1
@@ -162,9 +172,11 @@ def _one_line(exc):
 def load(text):
     """The single document in `text` as Python data (None for an empty one); YamlError."""
     loader_class, yaml_error, collections = _classes()
-    loader = loader_class(text)
+    loader = None
     try:
         try:
+            # (inside the try: PyYAML's Reader refuses control characters as it is made)
+            loader = loader_class(text)
             node = loader.get_single_node()
             if node is None:
                 return None
@@ -177,4 +189,5 @@ def load(text):
         except RecursionError:
             raise YamlBoundError("nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
