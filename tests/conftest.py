@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import time
 import uuid
@@ -71,6 +72,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if not INTEGRATION and item.get_closest_marker("integration"):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz targets' summaries (examples run, `error` statuses and other listed
+    oddities, tests/fuzzing.py) at the end of every run that ran one: allowed, but shown."""
+    fuzzing = sys.modules.get("fuzzing")
+    for text in getattr(fuzzing, "SUMMARIES", ()):
+        terminalreporter.write_line(text.rstrip("\n"))
 
 
 # ------------------------------------------------------------------ docker engine
