@@ -27,6 +27,9 @@ APT_PACKAGES+=(rpmlint lintian gnupg pipx)
 APT_PACKAGES+=(zsh fish)
 # tmux: the text views on a real 80-column terminal (tests/test_terminal_80.py).
 APT_PACKAGES+=(tmux)
+# strace: the proofs that capture and check write nothing but their output
+# (tests/integration/test_proofs_strace.py).
+APT_PACKAGES+=(strace)
 # Other engineers' tools (and apt's own timers) may hold the dpkg lock: wait, don't fail.
 APT=(apt-get -q -y -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
 
