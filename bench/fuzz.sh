@@ -12,7 +12,8 @@
 # Each target stops at its first failure (hypothesis then shrinks it to a minimal input and
 # prints it: paste it into a regression test). What the run found — examples per second,
 # outcomes, `error` statuses, the exit-3 reasons and slow examples — goes to
-# .cache/fuzz/<date>-seed<SEED>/<target>.txt and is printed at the end. Needs no root, no engine.
+# .cache/fuzz/<date>-seed<SEED>/<target>.txt and is printed at the end; each slow example
+# (over HOSTCHECK_FUZZ_SLOW, default 3 s) whole in <target>-slow.txt. Needs no root, no engine.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

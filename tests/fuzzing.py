@@ -329,7 +329,7 @@ class Target(object):
         self.notes[what] = self.notes.get(what, 0) + 1
 
     @contextmanager
-    def example(self, description):
+    def example(self, value):
         """Time one example, bound it by HANG_SECONDS, stop the run when the budget is spent."""
         # (the first example always runs: a target that ran none proved nothing)
         if self.examples and not self.failed and time.monotonic() - self.started > self.seconds:
@@ -348,11 +348,20 @@ class Target(object):
             took = time.monotonic() - t0
             self.examples += 1
             if took > self.slowest[0] or took > SLOW_SECONDS:
-                text = description() if callable(description) else description
+                text = _short_repr(value)
                 if took > self.slowest[0]:
                     self.slowest = (took, text)
                 if took > SLOW_SECONDS:
                     self.note("slow example (%.1f s): %s" % (took, text))
+                    self._keep_slow(took, value)
+
+    def _keep_slow(self, took, value):
+        """The whole of a slow example, to replay (HOSTCHECK_FUZZ_SUMMARY=DIR: DIR/<target>-slow.txt)."""
+        directory = os.environ.get("HOSTCHECK_FUZZ_SUMMARY")
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            with open(os.path.join(directory, self.name + "-slow.txt"), "a", encoding="utf-8") as handle:
+                handle.write("%.1f s: %s\n" % (took, ascii(value)))
 
     def run(self, strategy, check):
         """Run `check(example)` on examples of `strategy` until the budget is spent."""
@@ -361,7 +370,7 @@ class Target(object):
         @seed(SEED)
         @given(strategy)
         def body(example):
-            with self.example(lambda: _short_repr(example)):
+            with self.example(example):
                 check(example)
 
         t0 = time.monotonic()
