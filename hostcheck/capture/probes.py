@@ -62,6 +62,9 @@ BRIDGE_NF_CALL_IPTABLES = "/proc/sys/net/bridge/bridge-nf-call-iptables"
 CGROUP_CONTROLLERS = "/sys/fs/cgroup/cgroup.controllers"
 SELINUX_ENFORCE = "/sys/fs/selinux/enforce"
 APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
+# containerd's own configuration: is its CRI plugin disabled (docker-ce's containerd.io ships
+# `disabled_plugins = ["cri"]`)? Several containerd CVEs are reachable only through CRI.
+CONTAINERD_CONFIG = "/etc/containerd/config.toml"
 RESOLV_CONF = "/etc/resolv.conf"
 RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf"
 
@@ -74,7 +77,7 @@ FILES = RELEASE_FILES + (
     RESOLV_CONF, RESOLVED_UPSTREAM,
     DAEMON_JSON,
 ) + DOCKER_ENV_FILES + DOCKER_UNIT_FILES + (
-    CGROUP_CONTROLLERS, SELINUX_ENFORCE, APPARMOR_ENABLED,
+    CGROUP_CONTROLLERS, SELINUX_ENFORCE, APPARMOR_ENABLED, CONTAINERD_CONFIG,
 )
 # Directories listed (names only).
 DIRS = BINFMT_BOOT_DIRS
@@ -82,9 +85,22 @@ DIRS = BINFMT_BOOT_DIRS
 # --- package changelogs (distributions backport fixes without changing the version) ----
 RUNC_DEB_CHANGELOGS = ("/usr/share/doc/runc/changelog.Debian.gz",)
 CONTAINERD_DEB_CHANGELOGS = ("/usr/share/doc/containerd/changelog.Debian.gz",)
-DEB_CHANGELOGS = RUNC_DEB_CHANGELOGS + CONTAINERD_DEB_CHANGELOGS   # stored gunzipped, first 64 KiB
-RPM_CHANGELOG_COMMANDS = (("rpm", "-q", "--changelog", "runc"),
-                          ("rpm", "-q", "--changelog", "containerd.io", "containerd"))
+# The engine's and podman's own packages (Debian/Ubuntu docker.io, podman).
+DOCKER_IO_DEB_CHANGELOGS = ("/usr/share/doc/docker.io/changelog.Debian.gz",)
+PODMAN_DEB_CHANGELOGS = ("/usr/share/doc/podman/changelog.Debian.gz",)
+DEB_CHANGELOGS = RUNC_DEB_CHANGELOGS + CONTAINERD_DEB_CHANGELOGS \
+    + DOCKER_IO_DEB_CHANGELOGS + PODMAN_DEB_CHANGELOGS              # stored gunzipped, first 64 KiB
+RPM_RUNC_CHANGELOG = ("rpm", "-q", "--changelog", "runc")
+RPM_CONTAINERD_CHANGELOG = ("rpm", "-q", "--changelog", "containerd.io", "containerd")
+# Package names differ per distribution (openEuler/Kylin: runc is the package docker-runc,
+# containerd and dockerd ship inside docker-engine): ask rpm which package owns each binary,
+# and that package's changelog.
+RUNC_BINARY, CONTAINERD_BINARY, DOCKERD_BINARY, PODMAN_BINARY = \
+    "/usr/bin/runc", "/usr/bin/containerd", "/usr/bin/dockerd", "/usr/bin/podman"
+OWNED_BINARIES = (RUNC_BINARY, CONTAINERD_BINARY, DOCKERD_BINARY, PODMAN_BINARY)
+RPM_OWNER_COMMANDS = tuple(("rpm", "-qf", path) for path in OWNED_BINARIES) + (("rpm", "-q", "docker-runc"),)
+RPM_CHANGELOG_COMMANDS = (RPM_RUNC_CHANGELOG, RPM_CONTAINERD_CHANGELOG) \
+    + tuple(("rpm", "-qf", "--changelog", path) for path in OWNED_BINARIES)
 
 # --- stat ------------------------------------------------------------------------------
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -92,10 +108,14 @@ DOCKER_CLIENT_PATHS = ("/usr/local/bin/docker", "/usr/bin/docker", "/snap/bin/do
 DOCKERD_PATHS = ("/usr/local/bin/dockerd", "/usr/bin/dockerd")
 APPARMOR_PARSERS = ("/sbin/apparmor_parser", "/usr/sbin/apparmor_parser")
 LOONGARCH_LOADERS = ("/lib64/ld.so.1", "/lib64/ld-linux-loongarch-lp64d.so.1")   # old world, new world
+# containerd's state directories: CVE-2024-25621's fix chmods them to 0700 at start (0711
+# before); the CRI ones exist only where the CRI plugin has run.
+CONTAINERD_STATE_DIRS = ("/var/lib/containerd", "/run/containerd/io.containerd.grpc.v1.cri",
+                         "/run/containerd/io.containerd.sandbox.controller.v1.shim")
 STAT_PATHS = (DOCKER_SOCKET, "/run/containerd/containerd.sock") \
     + DOCKER_CLIENT_PATHS + DOCKERD_PATHS \
     + APPARMOR_PARSERS \
-    + LOONGARCH_LOADERS
+    + LOONGARCH_LOADERS + CONTAINERD_STATE_DIRS
 # (Several installs of one engine shadow each other; AppArmor enabled without its parser
 # makes every container fail to start before Docker 23.0.1.)
 
@@ -134,6 +154,6 @@ def inventory():
     literal keys a capture may hold (patterns such as /proc/<pid>/net/tcp are not listed)."""
     files = set(FILES) | set(DEB_CHANGELOGS) | {"/proc/mounts", KERNEL_CONFIG, BINFMT_DIR + "/status"}
     commands = set(command_key(argv) for argv in COMMANDS + ENGINE_VERSION_COMMANDS + FIREWALL_COMMANDS
-                   + RPM_CHANGELOG_COMMANDS)
+                   + RPM_CHANGELOG_COMMANDS + RPM_OWNER_COMMANDS)
     return {"file": files, "dir": set(DIRS) | {BINFMT_DIR, DOCKER_DROPIN_DIR}, "stat": set(STAT_PATHS),
             "command": commands, "engine": set(ENGINE_LISTS)}

@@ -108,10 +108,35 @@ def parse_podman_version(stdout):
 def changelog_cves(text):
     """CVE ids a package changelog names, upper-cased, in order of first mention.
 
-    Works on Debian's changelog.Debian text and on `rpm -q --changelog` output alike.
+    Works on Debian's changelog.Debian text and on `rpm -q --changelog` output alike,
+    openEuler's blocks included: "- CVE:CVE-2023-28840,CVE-2023-28841" names two, "- CVE:NA"
+    none. An entry's date says nothing here (openEuler's runc 1.0.0.rc3-301 is dated 2021
+    and fixes a 2022 CVE): only the ids count.
+
+    Sample output (openEuler 22.03 LTS docker-runc, runc.spec %changelog; the full text is
+    tests/data/outputs/openeuler-packages/docker-runc-1.0.0.rc3-310.changelog)::
+
+        * Thu Jun 03 2021 xiadanni<xiadanni1@huawei.com> - 1.0.0.rc3-301
+        - Type:CVE
+        - CVE:CVE-2022-29162
+        - SUG:NA
+        - DESC:do not set inheritable capabilities
+
+        * Wed Jan 26 2022 songyanting <songyanting@huawei.com> - 1.0.0.rc3-300
+        - Type:bugfix
+        - CVE:NA
+        - SUG:NA
+        - DESC:sync bugfix, include
+               1. add check in spec
+               2. add mount destination validation(fix CVE-2021-30465)
 
     >>> changelog_cves("  * CVE-2024-21626: several container breakouts\\n  * cve-2019-5736 fix\\n")
     ['CVE-2024-21626', 'CVE-2019-5736']
+    >>> changelog_cves("- Type:CVE\\n- CVE:CVE-2022-29162\\n- SUG:NA\\n\\n- Type:bugfix\\n- CVE:NA\\n"
+    ...                "- DESC:2. add mount destination validation(fix CVE-2021-30465)\\n")
+    ['CVE-2022-29162', 'CVE-2021-30465']
+    >>> changelog_cves("- CVE:CVE-2023-28840,CVE-2023-28841,CVE-2023-28842\\n")
+    ['CVE-2023-28840', 'CVE-2023-28841', 'CVE-2023-28842']
     """
     seen = []
     if not isinstance(text, str):
@@ -145,3 +170,137 @@ def engine_components(version_body):
         components["engine"] = {"version": version_body["Version"],
                                 "commit": version_body.get("GitCommit")}
     return components
+
+
+_RPM_NOT_OWNED = re.compile(r"^file (\S+) is not owned by any package", re.M)
+_RPM_NO_FILE = re.compile(r"^error: file (\S+): (.+)$", re.M)
+_RPM_NOT_INSTALLED = re.compile(r"^package (\S+) is not installed", re.M)
+
+
+def parse_rpm_package(stdout, stderr=""):
+    """`rpm -qf PATH` or `rpm -q NAME` -> {name, version ("VERSION-RELEASE"), arch} or {why}.
+
+    rpm prints the owning package as name-version-release.arch; a name may hold dashes, a
+    version and a release none, so the last two dashes split it. Not owned, no such file
+    and not installed are answers too ({"why": ...}).
+
+    Sample output (openEuler 20.03 LTS: docker-runc 1.0.0.rc3-103.oe1 owns /usr/bin/runc;
+    docker-ce 24.0.5 on CentOS 7: containerd.io owns it)::
+
+        $ rpm -qf /usr/bin/runc
+        docker-runc-1.0.0.rc3-103.oe1.aarch64
+        $ rpm -qf /usr/bin/runc
+        containerd.io-1.6.22-3.1.el7.x86_64
+        $ rpm -q docker-runc
+        package docker-runc is not installed
+
+    >>> parse_rpm_package("docker-runc-1.0.0.rc3-103.oe1.aarch64\\n")
+    {'name': 'docker-runc', 'version': '1.0.0.rc3-103.oe1', 'arch': 'aarch64'}
+    >>> parse_rpm_package("containerd.io-1.6.22-3.1.el7.x86_64\\n")["name"]
+    'containerd.io'
+    >>> parse_rpm_package("package docker-runc is not installed\\n")
+    {'why': 'package docker-runc is not installed'}
+    >>> parse_rpm_package("", "error: file /usr/bin/podman: No such file or directory\\n")
+    {'why': 'no file /usr/bin/podman'}
+    """
+    stdout = stdout if isinstance(stdout, str) else ""
+    stderr = stderr if isinstance(stderr, str) else ""
+    for pattern, why in ((_RPM_NOT_OWNED, "%s is not owned by any package"),
+                         (_RPM_NOT_INSTALLED, "package %s is not installed")):
+        match = pattern.search(stdout) or pattern.search(stderr)
+        if match:
+            return {"why": why % match.group(1)}
+    match = _RPM_NO_FILE.search(stderr) or _RPM_NO_FILE.search(stdout)
+    if match:
+        return {"why": "no file %s" % match.group(1)}
+    line = next((ln.strip() for ln in stdout.splitlines() if ln.strip()), "")
+    base, dot, arch = line.rpartition(".")
+    if not dot or "-" in arch or not arch:
+        base, arch = line, None
+    parts = base.rsplit("-", 2)
+    if len(parts) != 3 or not all(parts) or " " in line:
+        return {"why": "unexpected rpm output %r" % line[:60]}
+    return {"name": parts[0], "version": parts[1] + "-" + parts[2], "arch": arch}
+
+
+_DEB_HEAD = re.compile(r"^([a-z0-9][a-z0-9+.-]+) \(([^()\s]+)\) ([^;]*);", re.M)
+
+
+def debian_changelog_head(text):
+    """The newest entry of a changelog.Debian: {package, version, distribution} or None.
+
+    Sample output (this machine, zcat /usr/share/doc/docker.io/changelog.Debian.gz)::
+
+        docker.io (20.10.24+dfsg1-1+deb12u1) bookworm; urgency=high
+
+          * Team upload
+          * Fix CVE-2024-41110: Authz zero length regression
+
+    >>> debian_changelog_head("docker.io (20.10.24+dfsg1-1+deb12u1) bookworm; urgency=high\\n\\n  * Team upload\\n")
+    {'package': 'docker.io', 'version': '20.10.24+dfsg1-1+deb12u1', 'distribution': 'bookworm'}
+    """
+    match = _DEB_HEAD.search(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    return {"package": match.group(1), "version": match.group(2), "distribution": match.group(3).strip()}
+
+
+# The names the CRI plugin goes by in disabled_plugins: "cri" (the short id docker-ce's
+# containerd.io uses) and its gRPC service's full id (dockerd's own containerd, 2.x configs).
+CRI_PLUGIN_IDS = ("cri", "io.containerd.grpc.v1.cri")
+_TOML_STRING = re.compile(r'"([^"]*)"|\'([^\']*)\'')
+
+
+def containerd_disabled_plugins(text):
+    """The top-level `disabled_plugins` array of /etc/containerd/config.toml, or None when the
+    file does not set it (the plugins then all load: containerd enables CRI by default).
+
+    A TOML subset: the key before the first [table], a one- or multi-line array of quoted
+    strings, # comments. At most 256 lines are read before the first table.
+
+    Sample output (docker/containerd-packaging common/containerd.toml, what docker-ce's
+    containerd.io installs)::
+
+        disabled_plugins = ["cri"]
+
+        #root = "/var/lib/containerd"
+
+    >>> containerd_disabled_plugins('#   Copyright 2018-2022 Docker Inc.\\n\\ndisabled_plugins = ["cri"]\\n#root = "/var/lib/containerd"\\n')
+    ['cri']
+    >>> containerd_disabled_plugins('version = 2\\n\\n[plugins]\\n  [plugins."io.containerd.grpc.v1.cri"]\\n') is None
+    True
+    >>> containerd_disabled_plugins('disabled_plugins = [\\n  "io.containerd.grpc.v1.cri", # no CRI\\n  \\'aufs\\',\\n]\\n')
+    ['io.containerd.grpc.v1.cri', 'aufs']
+    """
+    if not isinstance(text, str):
+        return None
+    collected, inside = None, False
+    for count, raw in enumerate(text.splitlines()):
+        if count >= 256:
+            break
+        line = _toml_strip_comment(raw).strip()
+        if not inside:
+            if line.startswith("["):
+                return None
+            key, sep, value = line.partition("=")
+            if not sep or key.strip().strip('"') != "disabled_plugins":
+                continue
+            collected, inside, line = "", True, value.strip()
+        collected += " " + line
+        if "]" in line:
+            return [double or single for double, single in _TOML_STRING.findall(collected)]
+    return None
+
+
+def _toml_strip_comment(line):
+    """A line without its # comment (a # inside a quoted string stays)."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[:index]
+    return line

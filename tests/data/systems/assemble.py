@@ -7,8 +7,9 @@ files each one under its capture key, so the assembly is reproducible:
     parts/uname.json                  the uname fields that are known (absent ones stay absent)
     parts/files/<absolute path>       files[path] = {"content": text}
     parts/commands/<key>.stdout       commands[key] = {"argv": key.split(), "rc": 0, "stdout": text, "stderr": ""}
-                                      (<key> is the command line with spaces written as "_";
-                                      no captured command line contains "_")
+                                      (<key> is the command line with spaces written as "_"
+                                      and slashes as "%2F"; no captured command line contains
+                                      "_" or "%2F")
     parts/commands/<key>.stderr       stderr of that command, when it printed one
     parts/docker/info.txt             `docker info` text -> docker.responses["/info"]
     parts/docker/version.txt          `docker version` text -> docker.responses["/version"]
@@ -169,7 +170,7 @@ def assemble(name):
     for fname in sorted(os.listdir(cmd_root)) if os.path.isdir(cmd_root) else []:
         if not fname.endswith(".stdout"):
             continue
-        key = fname[:-len(".stdout")].replace("_", " ")
+        key = fname[:-len(".stdout")].replace("_", " ").replace("%2F", "/")
         stderr_path = os.path.join(cmd_root, fname[:-len(".stdout")] + ".stderr")
         commands[key] = {"argv": key.split(" "), "rc": 0, "stdout": _read(os.path.join(cmd_root, fname)),
                          "stderr": _read(stderr_path) if os.path.exists(stderr_path) else ""}
