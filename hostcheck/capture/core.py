@@ -26,7 +26,8 @@ from hostcheck.capture.runner import find_executable, run_command, search_path
 from hostcheck.capture.probes import (  # noqa: F401 (names other modules read from here)
     BINFMT_DIR, CHANGELOG_LIMIT, COMMANDS, DAEMON_NAMES, DEB_CHANGELOGS, DIRS, DOCKER_DROPIN_DIR,
     ENGINE_LISTS, ENGINE_VERSION_COMMANDS, FILE_LIMIT, FILES, FIREWALL_COMMANDS, KERNEL_CONFIG, BOOT_CONFIG,
-    LOG_TAIL, ROOT_ONLY, RPM_CHANGELOG_COMMANDS, RPM_OWNER_COMMANDS, SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
+    LOG_TAIL, ROOT_ONLY, RPM_CHANGELOG_COMMANDS, RPM_DATABASE_DIRS, RPM_DATABASE_FILES, RPM_OWNER_COMMANDS,
+    SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
 
 FORMAT = "hostcheck.capture/v1"
 # Log lines worth keeping (nothing else leaves the host): failures at exec and page size.
@@ -474,11 +475,16 @@ class Capture(object):
         for argv in COMMANDS + tuple(extra):
             self.command(argv)
         has_rpm = find_executable("rpm", self.path)
+        has_database = any(os.path.isfile(os.path.join(directory, name))
+                           for directory in RPM_DATABASE_DIRS for name in RPM_DATABASE_FILES)
         for argv in RPM_CHANGELOG_COMMANDS + RPM_OWNER_COMMANDS:
-            if has_rpm:
-                self.command(argv, max_output=CHANGELOG_LIMIT)
-            else:
+            if not has_rpm:
                 self.known(argv, "not_found", "rpm is not installed")
+            elif not has_database:
+                self.known(argv, "skipped", "no rpm database in %s: not an RPM-based host"
+                           % " or ".join(RPM_DATABASE_DIRS))
+            else:
+                self.command(argv, max_output=CHANGELOG_LIMIT)
 
     # ------------------------------------------------------------ engine
     def engine_probes(self):

@@ -101,6 +101,13 @@ OWNED_BINARIES = (RUNC_BINARY, CONTAINERD_BINARY, DOCKERD_BINARY, PODMAN_BINARY)
 RPM_OWNER_COMMANDS = tuple(("rpm", "-qf", path) for path in OWNED_BINARIES) + (("rpm", "-q", "docker-runc"),)
 RPM_CHANGELOG_COMMANDS = (RPM_RUNC_CHANGELOG, RPM_CONTAINERD_CHANGELOG) \
     + tuple(("rpm", "-qf", "--changelog", path) for path in OWNED_BINARIES)
+# rpm is asked only where the host keeps an rpm database: on a Debian host with the rpm tool
+# installed, rpm's default database lives in root's home and even a query creates it
+# (~/.rpmdb/rpmdb.sqlite-shm), which would break "hostcheck never changes the host".
+# Fedora 36+/openSUSE: /usr/lib/sysimage/rpm; RHEL/CentOS/openEuler/Kylin: /var/lib/rpm
+# (Berkeley DB "Packages", sqlite "rpmdb.sqlite", ndb "Packages.db").
+RPM_DATABASE_DIRS = ("/usr/lib/sysimage/rpm", "/var/lib/rpm")
+RPM_DATABASE_FILES = ("rpmdb.sqlite", "Packages", "Packages.db")
 
 # --- stat ------------------------------------------------------------------------------
 DOCKER_SOCKET = "/var/run/docker.sock"

@@ -43,10 +43,11 @@ FORBIDDEN = {"mount", "umount2", "pivot_root", "swapon", "swapoff", "sethostname
 TRACE = ",".join(["%file"] + sorted(FD_CHANGES | FORBIDDEN))
 # Devices anyone may open for writing: nothing is kept.
 HARMLESS = {"/dev/null", "/dev/tty"}
-# A capture-side finding reported to the lead (hostcheck/capture/core.py owns the command):
-# `rpm -q --changelog runc`, a probe SPEC requires, makes rpm open its database read-write
-# and write sqlite's side files (rpmdb.sqlite-shm, -wal; __db.00N with rpm's older backend).
-# Listed here by name, printed when seen, so that nothing else can hide behind it.
+# On an RPM-based host `rpm -q --changelog runc` (a probe SPEC requires) opens rpm's database
+# as any query does, and sqlite updates its shared-memory side file (rpmdb.sqlite-shm; __db.00N
+# with rpm's older backend). Where there is no system rpm database (this Debian machine) the
+# capture does not run rpm at all, since rpm would create ~/.rpmdb. Listed by name, printed
+# when seen, so that nothing else can hide behind it.
 KNOWN = [("rpm", re.compile(r"/(rpmdb\.sqlite-(shm|wal)|__db\.\d{3}|\.rpm\.lock)$"))]
 
 CALL = re.compile(r"^(?P<name>\w+)\((?P<args>.*)\)\s+=\s+(?P<ret>.*)$")
