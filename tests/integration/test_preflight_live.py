@@ -159,8 +159,9 @@ def test_a_foreign_from_with_run_steps_is_flagged(scene, tmp_path):
     build = verdicts(report)["Dockerfile"]
     assert build["id"] == "build-fails"
     assert "linux/arm64/v8 (stage 0, needs-remediation): RUN echo installing && sleep 1" in build["text"]
-    # The classic builder agrees: the RUN step cannot execute here.
-    built = subprocess.run(["docker", "build", "--pull=false", "-t", "hc-test/pf-build:arm64", str(tmp_path)],
+    # The classic builder agrees: the RUN step cannot execute here (--force-rm: a failed step
+    # leaves no intermediate container behind).
+    built = subprocess.run(["docker", "build", "--pull=false", "--force-rm", "-t", "hc-test/pf-build:arm64", str(tmp_path)],
                            capture_output=True, text=True, timeout=180, env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin"})
     subprocess.run(["docker", "image", "rm", "-f", "hc-test/pf-build:arm64"], capture_output=True)
     assert built.returncode != 0
