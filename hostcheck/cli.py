@@ -171,6 +171,20 @@ VIEW_OPTIONS = [
                       "(JUnit XML for CI: one testsuite per area and one for the trees)."),
 ]
 
+HOST_HELP = ("The Docker engine to read: unix:///PATH, tcp://HOST:PORT (TLS from DOCKER_TLS_VERIFY and "
+             "DOCKER_CERT_PATH) or ssh://[USER@]HOST. Default as the docker CLI: DOCKER_HOST, DOCKER_CONTEXT, "
+             "the CLI's current context, $XDG_RUNTIME_DIR/docker.sock, /var/run/docker.sock.")
+# -H/--host, kept in ctx.meta like the view options (engine_host() reads it).
+HOST_OPTION = click.option("-H", "--host", "engine_host", metavar="URL", expose_value=False, callback=_remember,
+                           help=HOST_HELP)
+
+
+def engine_host():
+    """The engine -H/--host named for the command that runs now (None: choose as the docker CLI does)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("hostcheck.engine_host") if ctx is not None else None
+
+
 def quiet_common_options(func):
     """--no-color and --lang for a command they change nothing in (a JSON schema has no colour
     and no language): accepted, so that they may stand before any command name, not listed."""
@@ -216,7 +230,9 @@ def report_options(func=None, probes=True):
         func = option(func)
     for option in reversed(options):
         func = option(func)
-    if not probes:
+    if probes:      # the engine to capture: not for a command that judges a capture it is given
+        func = HOST_OPTION(func)
+    else:
         func.__click_params__ = [p for p in func.__click_params__ if p.name != "timeout"]
     return func
 
@@ -243,7 +259,7 @@ def _write(text, output):
 def _take_capture(timeout, redact, sockets=True, registry_refs=()):
     from hostcheck.capture import take
     extra = {"registry_refs": registry_refs} if registry_refs else {}
-    return take(timeout=timeout, redact=redact, sockets=sockets, **extra)
+    return take(timeout=timeout, redact=redact, sockets=sockets, host=engine_host(), **extra)
 
 
 def load_capture(path):
@@ -412,6 +428,7 @@ def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_c
 @click.option("--image", "images", multiple=True, metavar="REF",
               help="Also ask REF's registry, through the engine, which platforms it offers "
                    "(for `hostcheck image --capture FILE REF` elsewhere). Repeatable.")
+@HOST_OPTION
 @quiet_common_options
 def capture(output, redact, timeout, images):
     """Write the capture document only (judge it anywhere with `analyze`)."""

@@ -211,7 +211,50 @@ def test_log_lines_kept_are_only_the_known_failures():
 def test_firewalld_detection():
     assert core._is_firewalld("firewalld", lambda: "")
     assert core._is_firewalld("python3", lambda: "/usr/bin/python3\0/usr/sbin/firewalld\0--nofork")
+    # Debian's shebang is `#!/usr/bin/python3 -s`; firewalld's own unit starts it with --nofork --nopid.
+    assert core._is_firewalld("python3", lambda: "/usr/bin/python3\0-s\0/usr/sbin/firewalld\0--nofork\0--nopid\0")
+    assert core._is_firewalld("python3.6", lambda: "/usr/bin/python3.6\0-Es\0/usr/sbin/firewalld\0--nofork")
     assert not core._is_firewalld("python3", lambda: "/usr/bin/python3\0-m\0http.server")
+    # A word "firewalld" anywhere else on the command line is not firewalld.
+    for cmdline in ("/usr/bin/python3\0-m\0pytest\0-k\0firewalld",
+                    "/usr/bin/python3\0/usr/local/bin/hostcheck\0--only\0firewall-firewalld-state",
+                    "/usr/bin/python3\0/usr/local/bin/pytest\0tests/integration/test_env_firewalld.py",
+                    "/usr/bin/python3\0-c\0import firewalld",
+                    "/usr/bin/python3\0-W\0ignore\0/opt/firewalld-exporter\0firewalld",
+                    "/usr/bin/python3\0/srv/firewalld/app.py"):
+        assert not core._is_firewalld("python3", lambda: cmdline), cmdline
+    assert not core._is_firewalld("bash", lambda: "/bin/bash\0/usr/sbin/firewalld")
+
+
+def test_firewalld_process_scan_ignores_a_process_that_only_mentions_it(monkeypatch, tmp_path):
+    """A real python process with `-k firewalld` on its command line (as `pytest -k firewalld`)
+    runs while the capture scans the process table: firewall-cmd is not run for it."""
+    script = tmp_path / "pytest"
+    script.write_text("import time\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, str(script), "-k", "firewalld"])
+    time.sleep(0.2)         # its /proc/PID/cmdline is the script's once exec is done
+    try:
+        capture = core.Capture(timeout=2.0)
+        monkeypatch.setattr(core, "_proc_table", lambda: [{"pid": proc.pid, "name": "python3"}])
+        capture.sockets = False
+        capture.process_probes()
+        capture.wait()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert capture.sections["commands"]["firewall-cmd --state"] == {
+        "argv": ["firewall-cmd", "--state"], "error": "not_running", "detail": "no firewalld process"}
+
+
+def test_log_matching_is_linear():
+    """The capture's log filter on hostile lines: 1 MiB of "exec " took minutes as the regex
+    'exec.*no such file or directory'; two finds are linear."""
+    for line in ("exec " * (1024 * 1024 // 5), "permission denied " * 60000, "x" * (1024 * 1024)):
+        began = time.process_time()
+        core.matching_log_lines(line + "\n")
+        assert time.process_time() - began < 0.5
+    assert core.matching_log_lines("exec " * 13000 + "no such file or directory\n") == [
+        "exec " * 13000 + "no such file or directory"]
 
 
 # ------------------------------------------------------------------ engine API
@@ -353,28 +396,32 @@ def test_silent_engine_times_out_within_the_deadline(fake_engine):
     assert doc["commands"]["runc --version"].get("error") != "skipped"
 
 
-def test_no_socket_says_whether_docker_is_installed(tmp_path, monkeypatch):
+def test_no_socket_at_docker_host_is_named_missing(tmp_path, monkeypatch):
+    """DOCKER_HOST names a socket that is not there: that, not "not running" (tests/test_engine_select.py
+    has the default socket's case and the other endpoints)."""
     monkeypatch.setenv("DOCKER_HOST", "unix://" + str(tmp_path / "absent.sock"))
     doc = take(timeout=1.0)
     docker = doc["docker"]
-    assert docker["error"] in ("not_running", "not_found")
-    expected = "not_running" if doc["commands"]["dockerd --version"].get("rc") is not None else "not_found"
-    assert docker["error"] == expected, docker
-    assert docker["detail"]
+    assert (docker["error"], docker["state"], docker["endpoint_source"]) == ("not_found", "socket_missing", "env DOCKER_HOST")
+    assert docker["detail"] == "no socket at %s (named by env DOCKER_HOST)" % (tmp_path / "absent.sock")
     assert "/var/lib/docker" in doc["statvfs"]
 
 
-def test_remote_docker_host_is_recorded_never_read(monkeypatch):
+def test_remote_docker_host_is_read_as_the_docker_cli_would(monkeypatch):
+    """A remote DOCKER_HOST is the engine the user named: it is asked (here nothing answers at
+    a documentation address), never swapped for the local socket."""
     monkeypatch.setenv("DOCKER_HOST", "tcp://192.0.2.50:2375")
-    assert resolve_endpoint() == ("/var/run/docker.sock", "unix:///var/run/docker.sock", "tcp://192.0.2.50:2375")
+    endpoint = resolve_endpoint()
+    assert (endpoint.url, endpoint.source, endpoint.local) == ("tcp://192.0.2.50:2375", "env DOCKER_HOST", False)
     connected = []
     real_connect = socket.socket.connect
     monkeypatch.setattr(socket.socket, "connect", lambda self, address: connected.append(address) or
                         real_connect(self, address))
-    doc = take(timeout=1.0)
-    assert doc["docker"]["endpoint"] == "unix:///var/run/docker.sock"
-    assert doc["docker"]["remote_endpoint"] == "tcp://192.0.2.50:2375"
-    assert all(isinstance(address, str) for address in connected), connected  # unix sockets only
+    doc = take(timeout=0.5)
+    assert (doc["docker"]["endpoint"], doc["docker"]["local"]) == ("tcp://192.0.2.50:2375", False)
+    assert doc["docker"]["state"] in ("timeout", "unreachable"), doc["docker"]
+    assert ("192.0.2.50", 2375) in connected
+    assert not [a for a in connected if isinstance(a, str) and a.endswith("docker.sock")], connected
 
 
 def test_demultiplex_recorded_log_stream():

@@ -1,4 +1,4 @@
-"""python -m hostcheck.capture -o FILE [--timeout S] [--redact] [--image REF]...: write the capture document."""
+"""python -m hostcheck.capture -o FILE [-H URL] [--timeout S] [--redact] [--image REF]...: write the capture document."""
 
 import argparse
 import json
@@ -27,6 +27,10 @@ def main(argv=None):
                         help="bound each probe (default 5); the whole capture has a deadline of a few times this")
     parser.add_argument("--redact", action="store_true",
                         help="pseudonymise hostnames, IP and MAC addresses (consistently within the document)")
+    parser.add_argument("-H", "--host", metavar="URL",
+                        help="the Docker engine to read (unix:///PATH, tcp://HOST:PORT, ssh://[USER@]HOST); "
+                             "default as the docker CLI: DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context, "
+                             "$XDG_RUNTIME_DIR/docker.sock, /var/run/docker.sock")
     parser.add_argument("--image", action="append", default=[], metavar="REF",
                         help="also ask REF's registry, through the engine, which platforms it offers "
                              "(for `hostcheck image --capture FILE REF` elsewhere); repeatable")
@@ -34,6 +38,8 @@ def main(argv=None):
 
     try:
         extra = {"registry_refs": args.image} if args.image else {}
+        if args.host:
+            extra["host"] = args.host
         doc = capture.take(timeout=args.timeout, redact=args.redact, **extra)
         text = json.dumps(doc, ensure_ascii=False, sort_keys=False) + "\n"
         if args.output == "-":

@@ -20,7 +20,8 @@ import time
 
 import hostcheck
 from hostcheck.capture.redact import pseudonymise, scrub_argv, scrub_secrets
-from hostcheck.capture.engine_api import EngineClient, EngineError, demultiplex, resolve_endpoint
+from hostcheck.capture.engine_api import STATES, EngineClient, EngineError, demultiplex, resolve_endpoint
+from hostcheck.capture.logmatch import log_kinds
 from hostcheck.capture import registry
 from hostcheck.capture.runner import find_executable, run_command, search_path
 from hostcheck.capture.probes import (  # noqa: F401 (names other modules read from here)
@@ -30,13 +31,6 @@ from hostcheck.capture.probes import (  # noqa: F401 (names other modules read f
     SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
 
 FORMAT = "hostcheck.capture/v1"
-# Log lines worth keeping (nothing else leaves the host): failures at exec and page size.
-LOG_PATTERNS = (
-    r"exec format error",
-    r"exec.*no such file or directory|no such file or directory.*exec",
-    r"Unsupported system page size",
-    r"exec.*permission denied|permission denied.*exec",
-)
 _PERMISSION_HINT = r"permission denied|you must be root|operation not permitted"
 
 
@@ -122,8 +116,9 @@ def binfmt_state(mounts_text):
 
 
 def matching_log_lines(text):
-    pattern = re.compile("|".join("(?:%s)" % p for p in LOG_PATTERNS), re.IGNORECASE)
-    return [line.rstrip("\r") for line in text.split("\n") if pattern.search(line)]
+    """The log lines worth keeping (nothing else leaves the host): failures at exec and page
+    size (hostcheck.capture.logmatch)."""
+    return [line.rstrip("\r") for line in text.split("\n") if log_kinds(line)]
 
 
 class _Lane(object):
@@ -174,9 +169,11 @@ class _Lane(object):
 
 
 class Capture(object):
-    def __init__(self, timeout=5.0, environ=None, sockets=True):
+    def __init__(self, timeout=5.0, environ=None, sockets=True, host=None):
         self.timeout = float(timeout)
         self.sockets = sockets
+        self.host = host            # -H/--host: the engine the user named, before DOCKER_HOST & co
+        self.endpoint = None        # engine_api.Endpoint, once engine_probes has worked it out
         self.environ = os.environ if environ is None else environ
         self.started = time.monotonic()
         self.deadline = self.started + max(3 * self.timeout, self.timeout + 1.0)
@@ -488,38 +485,58 @@ class Capture(object):
 
     # ------------------------------------------------------------ engine
     def engine_probes(self):
-        """Find the engine (a stat, no I/O that can hang) and queue its five list requests."""
-        socket_path, endpoint, remote = resolve_endpoint(self.environ)
-        self.put("docker", "endpoint", endpoint)
-        if remote:
-            self.put("docker", "remote_endpoint", remote)
-            self.put("docker", "note", "DOCKER_HOST=%s is recorded, not read: a capture describes this host" % remote)
+        """Work out the engine (-H, DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context, the
+        rootless and default sockets: engine_api.resolve_endpoint), record which one and why,
+        and queue its five list requests. Nothing here can hang: a stat, small config files."""
+        endpoint = self.endpoint = resolve_endpoint(self.host, self.environ)
+        for key, value in endpoint.describe().items():
+            self.put("docker", key, value)
+        if endpoint.problem:
+            self._engine_down(*endpoint.problem)
+            return
+        if endpoint.scheme == "unix" and not self._socket_present(endpoint):
+            return
+        self.engine = EngineClient(endpoint, timeout=self.probe_timeout(),
+                                   user_agent="hostcheck/" + hostcheck.__version__, path=self.path)
+        for path in ENGINE_LISTS:
+            self.get(path, self._on_list)
+
+    def _socket_present(self, endpoint):
+        """Is the unix socket there? If not, say which state that is and return False."""
+        socket_path = endpoint.path
         if socket_path != "/var/run/docker.sock":
             self.put("stat", socket_path, stat_path(socket_path))
         try:
             os.stat(socket_path)
         except OSError as exc:
-            if _error_code(exc) == "not_found":
-                if find_executable("dockerd", self.path):
-                    self._engine_down("not_running", "socket absent: dockerd is installed but not running (%s)" % socket_path)
-                else:
-                    self._engine_down("not_found", "Docker is not installed (no %s, no dockerd)" % socket_path)
+            code = _error_code(exc)
+            if code == "permission_denied":     # e.g. another user's /run/user/UID (mode 0700)
+                self._engine_down("permission_denied", "%s: %s" % (socket_path, exc.strerror))
+            elif code != "not_found":
+                self._engine_down("error", "%s: %s" % (socket_path, exc.strerror))
+            elif endpoint.named:
+                self._engine_down("socket_missing", "no socket at %s (named by %s)" % (socket_path, endpoint.source))
+            elif find_executable("dockerd", self.path):
+                self._engine_down("not_running", "socket absent: dockerd is installed but not running (%s)" % socket_path)
             else:
-                self._engine_down(_error_code(exc), "%s: %s" % (socket_path, exc.strerror))
-            return
-        self.engine = EngineClient(socket_path, timeout=self.probe_timeout(),
-                                   user_agent="hostcheck/" + hostcheck.__version__)
-        for path in ENGINE_LISTS:
-            self.get(path, self._on_list)
+                self._engine_down("not_installed", "Docker is not installed (no %s, no dockerd)" % socket_path)
+            return False
+        return True
 
-    def _engine_down(self, code, detail):
+    def local_engine(self):
+        """The engine runs on this host: its container pids, paths and root are this host's."""
+        return self.endpoint is None or self.endpoint.local is True
+
+    def _engine_down(self, state, detail):
         with self.cond:
             if self.closed or self.docker["error"] is not None:
                 return
-            self.docker["error"] = code
+            self.docker["error"] = STATES[state]
+            self.docker["state"] = state
             self.docker["detail"] = detail
         self._version_commands()
-        self.submit("io", ("statvfs", "/var/lib/docker", {"error": "timeout"}), self._statvfs, "/var/lib/docker")
+        if self.local_engine():   # the pre-install case: room for Docker's root on this host
+            self.submit("io", ("statvfs", "/var/lib/docker", {"error": "timeout"}), self._statvfs, "/var/lib/docker")
 
     def _version_commands(self):
         for argv in ENGINE_VERSION_COMMANDS:
@@ -543,14 +560,14 @@ class Capture(object):
 
     def _on_list(self, path, body, exc):
         if path == "/version":
-            if exc is None:
+            if exc is None and self.local_engine():
                 for argv in ENGINE_VERSION_COMMANDS:
                     self.known(argv, "skipped", "engine /version")
-            elif exc.status is None:  # the engine could not be reached at all
-                self._engine_down(exc.code, _ENGINE_DETAIL.get(exc.code, "") + exc.detail)
-            else:
+            elif exc is not None and exc.status is None:  # the engine could not be reached at all
+                self._engine_down(exc.state, _ENGINE_DETAIL.get(exc.state, "") + exc.detail)
+            else:   # a remote engine's components are not this host's
                 self._version_commands()
-        elif path == "/info":
+        elif path == "/info" and self.local_engine():
             root = (body or {}).get("DockerRootDir") if isinstance(body, dict) else None
             root = root or "/var/lib/docker"
             self.submit("io", ("statvfs", root, {"error": "timeout"}), self._statvfs, root)
@@ -572,10 +589,12 @@ class Capture(object):
         state = body.get("State") or {}
         container_id = body.get("Id") or path.split("/")[2]
         pid = state.get("Pid") or 0
-        if state.get("Running") and pid > 0 and self.sockets:
+        # A remote engine's pids and paths name nothing on this host: read them only here.
+        local = self.local_engine()
+        if local and state.get("Running") and isinstance(pid, int) and pid > 0 and self.sockets:
             self.socket_tables(pid)
         resolv = body.get("ResolvConfPath")
-        if resolv:
+        if local and isinstance(resolv, str) and resolv.startswith("/"):
             self.file(resolv)
         if state.get("Status") == "exited" and state.get("ExitCode"):
             tty = bool((body.get("Config") or {}).get("Tty"))
@@ -609,6 +628,8 @@ class Capture(object):
             doc[name] = dict(sorted(section.items()))
         docker = dict(self.docker)
         docker["responses"] = dict(sorted(docker["responses"].items()))
+        if "state" not in docker:
+            _settle_state(docker)
         if not docker["errors"]:
             del docker["errors"]
         doc["docker"] = docker
@@ -620,9 +641,24 @@ class Capture(object):
 
 _ENGINE_DETAIL = {
     "permission_denied": "permission denied: ",
-    "not_running": "dockerd is not running: ",
     "timeout": "the engine did not answer: ",
 }
+
+
+def _settle_state(docker):
+    """docker.state once every request has ended, when no connection failure set it: running
+    when /version or /info answered, else what the /version request met."""
+    responses = docker["responses"]
+    if isinstance(responses.get("/version"), dict) or isinstance(responses.get("/info"), dict):
+        docker["state"] = "running"
+        return
+    failure = docker["errors"].get("/version") or docker["errors"].get("/info")
+    if failure is None:     # not asked (no endpoint), or the deadline came first
+        return
+    docker["state"] = "timeout" if failure.get("error") == "timeout" else "error"
+    if docker.get("error") is None:
+        docker["error"] = STATES[docker["state"]]
+        docker["detail"] = failure.get("detail") or "the engine answered /version with an error"
 
 
 def _ignore(path, body, exc):
@@ -675,15 +711,33 @@ def _proc_cmdline(pid):
         return ""
 
 
+# Python's own options that take the next argument as their value.
+_PYTHON_VALUE_OPTIONS = frozenset(("-W", "-X", "--check-hash-based-pycs"))
+
+
 def _is_firewalld(name, cmdline):
-    # firewalld is a Python program: started by its shebang its comm is "firewalld",
-    # started as `python3 /usr/sbin/firewalld` it is "python3".
+    """firewalld is a Python program: started by its shebang its comm is "firewalld", started
+    as `python3 [-s] /usr/sbin/firewalld` it is "python3". Only the script Python runs
+    counts: `pytest -k firewalld` or `hostcheck --only firewall-firewalld-state` is not it."""
     if name == "firewalld":
         return True
-    return name.startswith("python") and "firewalld" in cmdline()
+    if not name.startswith("python"):
+        return False
+    args = cmdline().split("\0")
+    skip_value = False
+    for arg in args[1:]:
+        if skip_value:
+            skip_value = False
+        elif arg in _PYTHON_VALUE_OPTIONS:
+            skip_value = True
+        elif arg in ("-c", "-m", "-", ""):     # a command, a module or stdin: no script path
+            return False
+        elif not arg.startswith("-"):
+            return os.path.basename(arg) == "firewalld"
+    return False
 
 
-def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_commands=()):
+def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_commands=(), host=None):
     """Capture this host; returns the capture document (a dict). Never changes the host.
 
     sockets=False leaves out what only the network trees read — socket tables (the
@@ -694,8 +748,10 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_comman
     platforms it offers (docker.registry; hostcheck/capture/registry.py).
     extra_commands: more read-only argv tuples, run beside COMMANDS (preflight adds the
     compose tools' version commands, hostcheck/capture/compose.py).
+    host: the engine the user named with -H/--host (before DOCKER_HOST, DOCKER_CONTEXT and the
+    docker CLI's current context; engine_api.resolve_endpoint).
     """
-    capture = Capture(timeout, sockets=sockets)
+    capture = Capture(timeout, sockets=sockets, host=host)
     mounts = read_text("/proc/mounts")
     # The slow starters first: engine lists, the process scan (firewall-cmd waits on it),
     # the commands; file reads are quick and go last.
@@ -706,7 +762,7 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_comman
     capture.wait()
     doc = capture.document()
     if registry_refs:
-        registry.record(doc, registry_refs, timeout)
+        registry.record(doc, registry_refs, timeout, endpoint=capture.endpoint)
     # Every string of the document: files (/proc and /usr/share/doc too), command output,
     # engine answers, registry answers, the process table, logs, /proc/cmdline.
     doc = scrub_secrets(doc)

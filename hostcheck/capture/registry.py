@@ -26,7 +26,7 @@ import time
 
 from urllib.parse import quote
 
-from hostcheck.capture.engine_api import EngineClient, EngineError, resolve_endpoint
+from hostcheck.capture.engine_api import Endpoint, EngineClient, EngineError, resolve_endpoint
 
 # A reference as `docker pull` takes it: host[:port]/path[:tag][@digest]; nothing else is sent.
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}$")
@@ -34,16 +34,25 @@ _UNREACHABLE = ("connection refused", "no such host", "dial tcp", "i/o timeout",
                 "server misbehaving", "tls: ", "http response to https client")
 
 
-def record(doc, refs, timeout=5.0):
-    """Ask the registry about each of `refs`; store the answers in doc["docker"]["registry"]."""
+def record(doc, refs, timeout=5.0, endpoint=None, host=None):
+    """Ask the registry about each of `refs`; store the answers in doc["docker"]["registry"].
+
+    endpoint: the engine_api.Endpoint the capture read; else the one -H `host` (or the
+    environment, as for the capture) names.
+    """
     docker = doc.setdefault("docker", {})
-    answers = lookup(refs, docker.get("endpoint"), timeout)
+    answers = lookup(refs, endpoint or resolve_endpoint(host), timeout)
     docker.setdefault("registry", {}).update(answers)
     return answers
 
 
 def lookup(refs, endpoint=None, timeout=5.0):
-    """{ref: record} for each reference, asked in parallel, within about `timeout` seconds."""
+    """{ref: record} for each reference, asked in parallel, within about `timeout` seconds.
+
+    endpoint: an engine_api.Endpoint or a URL; None: the engine resolve_endpoint() names.
+    """
+    if not isinstance(endpoint, Endpoint):
+        endpoint = resolve_endpoint(endpoint)
     results, workers = {}, []
     for ref in dict.fromkeys(refs):          # each reference once, in order
         if not _REFERENCE.match(ref):
@@ -71,6 +80,9 @@ def _ask(ref, endpoint, timeout, results):
     try:
         import docker  # noqa: F401 - only to know whether the SDK is there
     except ImportError:
+        docker = None
+    if endpoint.problem or endpoint.scheme not in ("unix", "tcp") or docker is None:
+        # ssh:// through the SDK needs paramiko, which hostcheck does not require.
         answer = _ask_engine(ref, endpoint, timeout)
     else:
         answer = _ask_sdk(ref, endpoint, timeout)
@@ -79,16 +91,23 @@ def _ask(ref, endpoint, timeout, results):
     results.setdefault(ref, answer)
 
 
-def _socket_path(endpoint):
-    if endpoint and endpoint.startswith("unix://"):
-        return endpoint[len("unix://"):]
-    return resolve_endpoint()[0]
+def _sdk_tls(endpoint):
+    import docker
+    tls = endpoint.tls
+    if not tls:
+        return False
+    cert = (tls["cert"], tls["key"]) if tls.get("cert") and tls.get("key") else None
+    return docker.tls.TLSConfig(client_cert=cert, ca_cert=tls.get("ca") if tls["verify"] else None,
+                                verify=bool(tls["verify"]))
 
 
 def _ask_sdk(ref, endpoint, timeout):
     import docker
     try:
-        client = docker.APIClient(base_url="unix://" + _socket_path(endpoint), version="auto", timeout=timeout)
+        base_url = endpoint.url if endpoint.scheme == "unix" else "tcp://%s:%d%s" % (
+            "[%s]" % endpoint.host if ":" in endpoint.host else endpoint.host,
+            endpoint.port or (2376 if endpoint.tls else 2375), endpoint.base)
+        client = docker.APIClient(base_url=base_url, version="auto", timeout=timeout, tls=_sdk_tls(endpoint))
         try:
             data = client.inspect_distribution(ref)
         finally:
@@ -105,7 +124,7 @@ def _ask_sdk(ref, endpoint, timeout):
 
 
 def _ask_engine(ref, endpoint, timeout):
-    client = EngineClient(_socket_path(endpoint), timeout=timeout, user_agent="hostcheck")
+    client = EngineClient(endpoint, timeout=timeout, user_agent="hostcheck")
     try:
         data = client.get_json("/distribution/%s/json" % quote(ref, safe="/:@"))
     except EngineError as exc:

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from hostcheck.cli import Fatal, emit_report, load_capture, report_options
+from hostcheck.cli import Fatal, emit_report, engine_host, load_capture, report_options
 from hostcheck.image import archive as archive_mod
 from hostcheck.image.judge import image_tree
 from hostcheck.image.local import find_image, image_name, image_platform, listed_images, looks_like_registry_ref
@@ -98,11 +98,11 @@ def capture_host(refs, timeout):
     and names its registry (a bare `busybox` would send the engine to Docker Hub)."""
     from hostcheck.capture import take
     from hostcheck.capture.registry import record
-    capture = take(timeout=timeout, redact=False)
+    capture = take(timeout=timeout, redact=False, host=engine_host())
     local = listed_images(capture)
     wanted = [ref for ref in refs if looks_like_registry_ref(ref) and find_image(local, ref) is None]
     if wanted:
-        record(capture, wanted, timeout)
+        record(capture, wanted, timeout, host=engine_host())
     return capture
 
 

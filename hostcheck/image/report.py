@@ -8,40 +8,23 @@ Labels only, from the capture: no archive is read here, and the cost per image i
 tree walk (microseconds), so a host with hundreds of containers stays fast.
 """
 
+from hostcheck.capture.logmatch import LOG_KINDS, log_kinds
 from hostcheck.image.judge import image_tree, subject_facts, walk_image
 from hostcheck.image.local import image_name, image_platform
 from hostcheck.image.registry import registry_reachable
 
-# Log line -> the failure kind it shows (the capture's LOG_PATTERNS, named): each
-# (first, then) pair matches like the regex "first.*then", case-insensitively, but as two
-# finds: that regex backtracks over the rest of the line for every "exec" in it (a 64 KiB
-# line of "exec " took 25 s).
-_LOG_KINDS = (
-    ("exec_format", (("exec format error", ""),)),
-    ("no_such_file", (("exec", "no such file or directory"), ("no such file or directory", "exec"))),
-    ("page_size", (("unsupported system page size", ""),)),
-    ("permission", (("exec", "permission denied"), ("permission denied", "exec"))),
-)
 CONTAINER_ROOT = "container-exit"
 LOG_SHOWN = 3       # the last lines quoted in the evidence
 
 
 def classify_log(lines):
-    """The failure kinds the log lines show, in _LOG_KINDS order."""
-    kinds = []
-    for kind, pairs in _LOG_KINDS:
-        if any(_shows(line, pairs) for line in lines):
-            kinds.append(kind)
-    return kinds
-
-
-def _shows(line, pairs):
-    line = line.lower()
-    for first, then in pairs:
-        at = line.find(first)
-        if at >= 0 and line.find(then, at + len(first)) >= 0:
-            return True
-    return False
+    """The failure kinds the log lines show, in LOG_KINDS order (hostcheck.capture.logmatch:
+    the same table the capture kept the lines by, matched in linear time)."""
+    shown = set()
+    for line in lines:
+        if isinstance(line, str):
+            shown.update(log_kinds(line))
+    return [kind for kind, _ in LOG_KINDS if kind in shown]
 
 
 def host_image_trees(capture, facts, catalogue, lang):

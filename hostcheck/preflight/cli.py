@@ -12,7 +12,7 @@ import os
 
 import click
 
-from hostcheck.cli import Fatal, emit_report, load_capture, report_options
+from hostcheck.cli import Fatal, emit_report, engine_host, load_capture, report_options
 
 # Findings shown beside the trees unless --only says otherwise: the areas a project leans on.
 DEFAULT_ONLY = ("docker", "network", "firewall", "dns", "binfmt", "kernel-emulation-floor")
@@ -56,7 +56,8 @@ def preflight(ctx, path, capture_file, profiles, project_name, own_parser, as_js
         capture, records = load_capture(capture_file), None
     else:
         from hostcheck.capture import take
-        capture = take(timeout=timeout, redact=False, sockets=True, extra_commands=compose_tools.VERSION_COMMANDS)
+        capture = take(timeout=timeout, redact=False, sockets=True, extra_commands=compose_tools.VERSION_COMMANDS,
+                       host=engine_host())
         records = capture.get("commands") or {}
     try:
         model = read_project(
@@ -71,7 +72,7 @@ def preflight(ctx, path, capture_file, profiles, project_name, own_parser, as_js
         refs = _registry_refs(capture, model)
         if refs:
             from hostcheck.capture.registry import record
-            record(capture, refs, timeout)
+            record(capture, refs, timeout, host=engine_host())
     if not only and not skip:
         only = DEFAULT_ONLY
     emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=redact,
