@@ -90,8 +90,23 @@ FACTS = {
     "runtimes.podman.version": ("str", "podman --version", "runtimes"),
     "runtimes.installed": ("list[str]", "which of docker, dockerd, containerd, runc, crun, podman are present", "runtimes"),
     # --- engine (Docker Engine API) ----------------------------------------------
-    "docker.state": ("str", "running | not_installed | not_running | permission_denied | timeout | error", "docker_engine"),
-    "docker.endpoint": ("str", "where the engine was read: unix:///var/run/docker.sock", "docker_engine"),
+    "docker.state": ("str", "how the engine's connection ended: running | not_installed | not_running (stopped) | "
+                     "socket_missing (no socket where the engine was looked for; docker.dockerd_hosts says where a "
+                     "running dockerd listens) | refused | unreachable | permission_denied | tls_error | timeout | "
+                     "ssh_error | unsupported (npipe://, fd://) | bad_endpoint (unparsable, unknown context) | error",
+                     "docker_engine"),
+    "docker.endpoint": ("str", "the engine asked: unix:///var/run/docker.sock, tcp://HOST:PORT, ssh://HOST", "docker_engine"),
+    "docker.endpoint_source": ("str", "why that engine, in the docker CLI's order: flag -H | env DOCKER_HOST | "
+                               "env DOCKER_CONTEXT=NAME | context NAME (config.json) | rootless socket | default socket",
+                               "docker_engine"),
+    "docker.local": ("bool", "the engine runs on this host (a unix socket, tcp or ssh to a loopback address); false: "
+                     "on another machine, so checks comparing it with this host's firewall, kernel, storage and "
+                     "sockets are skipped; unknown only when the endpoint could not be worked out", "docker_engine"),
+    "docker.error_detail": ("str", "why the engine could not be read, in the capture's words (absent when it answered)",
+                            "docker_engine"),
+    "docker.dockerd_hosts": ("list[str]", "where the running dockerd processes listen: their -H flags, else daemon.json "
+                             "hosts, else unix:///var/run/docker.sock (unknown: no dockerd runs, or no process table)",
+                             "docker_engine"),
     "docker.version": ("str", "engine Version from /version", "docker_engine"),
     "docker.api_version": ("str", "ApiVersion", "docker_engine"),
     "docker.min_api_version": ("str", "MinAPIVersion from /version: the oldest API a client may speak (1.44 from Docker 29)", "docker_engine"),

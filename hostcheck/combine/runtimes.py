@@ -1,8 +1,8 @@
 """Container runtimes and their versions: the docker client, dockerd, containerd, runc, crun,
 podman, and Kylin's / openEuler's docker-runc. The engine's /version Components answer first,
-the `--version` commands where the engine did not. Also what makes runtime CVEs reachable:
-containerd's CRI plugin and the modes of its state directories, the engine's authorization
-plugins."""
+the `--version` commands where the engine did not (or is on another machine). Also what makes
+runtime CVEs reachable: containerd's CRI plugin and the modes of its state directories, the
+engine's authorization plugins."""
 
 from hostcheck.capture import probes
 from hostcheck.combine._common import set_series
@@ -27,8 +27,10 @@ PARSERS = (runtimes.engine_components, runtimes.parse_docker_version, runtimes.p
 
 
 def build(view, facts):
+    docker = view.section("docker")
+    # A remote engine's Components are the other machine's: this host's come from its commands.
     components = runtimes.engine_components(view.responses().get("/version")) \
-        if view.section("docker").get("error") is None else {}
+        if docker.get("error") is None and docker.get("local") is not False else {}
     installed = []
     _docker_client(view, facts, installed)
 

@@ -30,7 +30,9 @@ def classify_log(lines):
 def host_image_trees(capture, facts, catalogue, lang):
     images = facts.get("docker.images") or []
     containers = facts.get("docker.containers") or []
-    if not images and not containers:
+    # A remote engine's images run on its machine, not against this host's CPU and binfmt
+    # (docker-engine-reachable and the report header say the engine is elsewhere).
+    if (not images and not containers) or facts.get("docker.local") is False:
         return []
     logs = ((capture.get("docker") or {}).get("logs") or {}) if isinstance(capture, dict) else {}
     reachable = registry_reachable(capture)

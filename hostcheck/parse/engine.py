@@ -17,17 +17,30 @@ False
 
 import json
 
-# docker.error CODE -> docker.state
+from hostcheck.capture.engine_api import Endpoint
+from hostcheck.parse import daemon
+
+# docker.error CODE -> docker.state, for captures that recorded no docker.state of their own.
 _STATES = {"not_found": "not_installed", "not_running": "not_running",
            "permission_denied": "permission_denied", "timeout": "timeout"}
-# Said to a person as the reason a rule is skipped: words, not state names.
+# Said to a person as the reason a rule is skipped: words, not state names. The keys are
+# docker.state's values (the capture's docker.state, hostcheck.capture.engine_api.STATES).
 STATE_REASONS = {
     "not_installed": "Docker is not installed",
     "not_running": "the Docker engine is not running",
+    "socket_missing": "there is no engine socket where the engine was looked for",
+    "refused": "the engine's address refused the connection (nothing listens there)",
+    "unreachable": "the engine's address cannot be reached from this host",
     "permission_denied": "the Docker engine could not be read (permission denied: run as root or a member of the docker group)",
+    "tls_error": "the TLS connection to the engine failed",
     "timeout": "the Docker engine did not answer in time",
+    "ssh_error": "ssh to the engine's host failed",
+    "unsupported": "hostcheck cannot reach an engine of this kind",
+    "bad_endpoint": "the engine named (DOCKER_HOST, -H or a docker context) cannot be used",
     "error": "the Docker engine answered with an error",
 }
+# The default socket, as dockerd's own flags may name it.
+_DEFAULT_HOSTS = ["unix:///var/run/docker.sock"]
 
 
 def _str(value):
@@ -42,32 +55,108 @@ def _list(value):
     return value if isinstance(value, list) else []
 
 
-def engine_state(docker, dockerd_installed):
+def engine_state(docker, dockerd_installed, dockerd_hosts=None):
     """(state, reason) from the capture's "docker" section.
 
-    `dockerd_installed` (True/False/None) tells a missing socket on a host without the
-    daemon ("not_installed") from a daemon that is installed but stopped ("not_running").
+    The capture's own docker.state when it recorded one, else one derived from its CODE
+    (captures of older hostcheck): `dockerd_installed` (True/False/None) tells a missing
+    socket on a host without the daemon ("not_installed") from a daemon that is installed
+    but stopped ("not_running"). `dockerd_hosts` (see dockerd_hosts(); None: no process
+    table) corrects what a socket alone cannot tell: no socket where the engine was looked
+    for while a dockerd runs is `socket_missing` (it listens elsewhere), not a stopped
+    engine; a refused unix socket with no dockerd running is a stopped engine (a stale
+    socket file).
+
+    >>> engine_state({"error": "not_running", "state": "not_running", "endpoint": "unix:///var/run/docker.sock"},
+    ...              True, ["unix:///run/user/1000/docker.sock"])[0]
+    'socket_missing'
     """
     if not isinstance(docker, dict):
         return None, "Docker engine: not captured"
     error = docker.get("error")
     responses = _dict(docker.get("responses"))
-    if error is None:
+    recorded = docker.get("state")
+    if recorded == "running" or (error is None and recorded not in STATE_REASONS):
         if isinstance(responses.get("/version"), dict) or isinstance(responses.get("/info"), dict):
             return "running", None
         return None, "Docker engine: no /version or /info in capture"
     code = error if isinstance(error, str) else "error"
-    state = _STATES.get(code, "error")
-    if state == "not_installed" and dockerd_installed:
+    if recorded in STATE_REASONS:
+        state = recorded
+    else:
+        state = _STATES.get(code, "error")
+        if state == "not_installed" and dockerd_installed:
+            state = "not_running"
+    dockerd_runs = None if dockerd_hosts is None else bool(dockerd_hosts)
+    unix = str(docker.get("endpoint") or "").startswith("unix://")
+    if state in ("not_running", "not_installed") and dockerd_runs and unix:
+        state = "socket_missing"
+    elif state == "refused" and unix and dockerd_runs is False:
         state = "not_running"
     reason = STATE_REASONS[state]
     detail = docker.get("detail")
-    if state == "error" and code != "error":
+    if state == "error" and code != "error" and recorded not in STATE_REASONS:
         reason = "the Docker engine could not be read (%s)" % code
     if isinstance(detail, str) and detail:
         # The capture's own detail often already says it ("Docker is not installed (no ...)").
         reason = detail[:200] if detail.lower().startswith(reason.lower()) else "%s (%s)" % (reason, detail[:200])
     return state, reason
+
+
+def endpoint_facts(docker):
+    """(endpoint, source, local) from the capture's docker section; None where unknown.
+
+    Captures of older hostcheck have only `endpoint`: its source is inferred (the default
+    socket, else DOCKER_HOST, the only other one they read), and whether it is on this host
+    from its URL (a unix socket, or tcp/ssh to a loopback address).
+
+    >>> endpoint_facts({"endpoint": "unix:///var/run/docker.sock"})
+    ('unix:///var/run/docker.sock', 'default socket', True)
+    >>> endpoint_facts({"endpoint": "tcp://10.0.0.7:2376", "endpoint_source": "context prod (config.json)", "local": False})
+    ('tcp://10.0.0.7:2376', 'context prod (config.json)', False)
+    """
+    docker = _dict(docker)
+    endpoint = _str(docker.get("endpoint"))
+    source = _str(docker.get("endpoint_source"))
+    local = docker.get("local") if isinstance(docker.get("local"), bool) else None
+    if endpoint is None:
+        return None, source, local
+    if source is None and "endpoint_source" not in docker:
+        source = "default socket" if endpoint == "unix:///var/run/docker.sock" else "env DOCKER_HOST"
+    if local is None and "local" not in docker:
+        parsed = Endpoint(endpoint, source or "")
+        local = parsed.local if parsed.problem is None else None
+    return endpoint, source, local
+
+
+def dockerd_hosts(processes, config=None):
+    """Where the running dockerd processes listen, from their command lines (-H/--host), else
+    daemon.json "hosts", else the default socket; fd:// is systemd's docker.socket. None
+    when the capture has no process table; [] when no dockerd runs.
+
+    >>> dockerd_hosts([{"pid": 7, "name": "dockerd", "cmdline": ["dockerd", "-H", "unix:///tmp/d.sock", "-H", "fd://"]},
+    ...                {"pid": 1, "name": "systemd", "cmdline": ["/sbin/init"]}])
+    ['unix:///tmp/d.sock', 'fd:// (systemd docker.socket: unix:///run/docker.sock)']
+    >>> dockerd_hosts([{"pid": 9, "name": "dockerd"}]), dockerd_hosts([]), dockerd_hosts(None)
+    (['unix:///var/run/docker.sock'], [], None)
+    """
+    if not isinstance(processes, list):
+        return None
+    found = []
+    configured = _dict(config).get("hosts")
+    configured = [configured] if isinstance(configured, str) else [h for h in _list(configured) if isinstance(h, str)]
+    for item in processes:
+        if not isinstance(item, dict) or item.get("name") != "dockerd":
+            continue
+        cmdline = item.get("cmdline")
+        args = [w for w in cmdline[1:] if isinstance(w, str)] if isinstance(cmdline, list) else []
+        hosts = daemon.settings_from_args(args).get("hosts") or configured or _DEFAULT_HOSTS
+        for host in hosts:
+            if isinstance(host, str) and host.startswith("fd://"):
+                host = "fd:// (systemd docker.socket: unix:///run/docker.sock)"
+            if isinstance(host, str) and host not in found:
+                found.append(host)
+    return found
 
 
 def parse_info(info):

@@ -307,6 +307,13 @@ def _header(report, words):
         (words["kernel"], kernel.get("release") or "?"),
         (words["engine"], "%s (%s)" % (engine, state) if engine else state or "?"),
     ]
+    if facts.get("docker.endpoint"):      # where the engine was asked and why; remote said so
+        where = str(facts["docker.endpoint"])
+        if facts.get("docker.endpoint_source"):
+            where += " (%s)" % facts["docker.endpoint_source"]
+        if facts.get("docker.local") is False:
+            where += " — " + words["remote_engine"]
+        rows.append((words["endpoint"], where))
     if report.get("captured_at"):
         rows.append((words["captured"], report["captured_at"]))
     return [

@@ -35,7 +35,13 @@ UI = {
         # docker.state as the header says it (facts.py: the closed set of states)
         "engine_state": {"running": "running", "not_installed": "not installed",
                          "not_running": "not running", "permission_denied": "not readable: permission denied",
-                         "timeout": "no answer in time", "error": "answered with an error"},
+                         "timeout": "no answer in time", "error": "answered with an error",
+                         "socket_missing": "no socket there", "refused": "connection refused",
+                         "unreachable": "unreachable", "tls_error": "TLS failed", "ssh_error": "ssh failed",
+                         "unsupported": "not readable by hostcheck", "bad_endpoint": "no such engine"},
+        # The report header's engine line: where the engine was asked, and why there.
+        "endpoint": "Engine",
+        "remote_engine": "on another machine: the checks that would compare it with this host are skipped",
         "result_line": "$fail failed, $warn warnings, $info info, $pass passed, $skip skipped, $error errors",
         # Counts: a string, or (singular, plural) where English needs both (see counted()).
         "counts": {"fail": "$n failed", "warn": ("$n warning", "$n warnings"), "info": "$n info",
@@ -130,7 +136,12 @@ UI = {
                  "dns": "DNS", "docker": "Docker 引擎", "image": "镜像"},
         "answer": {"yes": "是", "no": "否", "unknown": "未知"},
         "engine_state": {"running": "运行中", "not_installed": "未安装", "not_running": "未运行",
-                         "permission_denied": "无权限读取", "timeout": "响应超时", "error": "返回错误"},
+                         "permission_denied": "无权限读取", "timeout": "响应超时", "error": "返回错误",
+                         "socket_missing": "该处没有套接字", "refused": "连接被拒绝", "unreachable": "无法到达",
+                         "tls_error": "TLS 失败", "ssh_error": "ssh 失败", "unsupported": "hostcheck 无法读取",
+                         "bad_endpoint": "引擎不存在"},
+        "endpoint": "引擎地址",
+        "remote_engine": "在另一台机器上：需要把它与本机对照的检查已跳过",
         "result_line": "失败 $fail 项，警告 $warn 项，提示 $info 项，通过 $pass 项，跳过 $skip 项，出错 $error 项",
         "counts": {"fail": "失败 $n", "warn": "警告 $n", "info": "提示 $n", "pass": "通过 $n",
                    "skip": "跳过 $n", "error": "出错 $n"},

@@ -242,7 +242,20 @@ def _header(report, words):
             line.append("  ·  ", style="dim")
         line.append(label + " ", style="dim")
         line.append(value)
-    return [title, line]
+    return [title, line] + _engine_line(facts, words)
+
+
+def _engine_line(facts, words):
+    """Where the engine was asked and why; a remote engine said so (its checks are skipped)."""
+    if not facts.get("docker.endpoint"):
+        return []
+    line = Text.assemble((words["endpoint"] + " ", "dim"), v(facts["docker.endpoint"]))
+    if facts.get("docker.endpoint_source"):
+        line.append(" (%s)" % v(facts["docker.endpoint_source"]))
+    if facts.get("docker.local") is False:
+        line.append("  ·  ", style="dim")
+        line.append(words["remote_engine"], style="bold yellow")
+    return [line]
 
 
 # The order of the summary: the worst first, as the report is.
