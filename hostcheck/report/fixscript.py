@@ -55,6 +55,8 @@ COMMAND_KINDS = [(re.compile(pattern), kind) for pattern, kind in (
     # tonistiigi/binfmt registers emulators (a fix); any other `docker run` runs the user's image
     (r"^docker run --privileged --rm tonistiigi/binfmt --install ", CONFIG),
     (r"^docker (run|pull|buildx build)( |$)", USAGE),
+    # the user's own shell's engine variables: a script cannot change them
+    (r"^unset DOCKER_", USAGE),
     (r"^(apt-get|yum|dnf|zypper|yum-config-manager|rpm -e|snap remove)( |$)", PACKAGES),
     (r"^reboot$", REBOOT),
     (r"^systemctl (daemon-reload|restart|reload|start|enable)( |$)", SERVICES),
@@ -68,7 +70,8 @@ COMMAND_KINDS = [(re.compile(pattern), kind) for pattern, kind in (
     (r"^(uname|getconf|ls|which|grep|df|du|find|dpkg -S|rpm -q[a-z]*|xfs_info|journalctl|ps|ss|"
      r"iptables(-legacy|-nft)?-save|ip6tables-save|iptables (-t [a-z]+ )?-S|podman ps|snap (list|services)|"
      r"systemctl (cat|status)|firewall-cmd --get-[a-z-]+(=\S+)?|docker (info|logs|ps|images|version|port|"
-     r"system df|manifest inspect|network inspect|save)|sudo hostcheck|hostcheck|bash check-config\.sh|"
+     r"system df|manifest inspect|network inspect|save|context ls)|docker (--tlsverify )?-H \S+ version|"
+     r"echo DOCKER_HOST=[^>]*$|sudo hostcheck|hostcheck|bash check-config\.sh|"
      r"curl -fsSLO|update-alternatives --config|sysctl [a-z][a-z0-9_.-]*$)( |$)", LOOK),
 )]
 
