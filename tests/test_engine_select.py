@@ -173,6 +173,13 @@ def test_missing_and_broken_contexts(tmp_path):
     (config / "config.json").write_text("{not json")
     fallback = resolve_endpoint(None, environ(tmp_path))
     assert fallback.source == "default socket" and "config.json not read" in fallback.describe()["endpoint_notes"][0]
+    # A FIFO where config.json should be: not opened for reading (that would block forever).
+    (config / "config.json").unlink()
+    os.mkfifo(str(config / "config.json"))
+    started = time.monotonic()
+    fifo = resolve_endpoint(None, environ(tmp_path))
+    assert time.monotonic() - started < 2
+    assert fifo.source == "default socket" and "not a regular file" in fifo.describe()["endpoint_notes"][0]
 
 
 def test_tls_from_the_environment(tmp_path):

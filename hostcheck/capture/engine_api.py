@@ -35,6 +35,7 @@ import os
 import signal
 import socket
 import ssl
+import stat
 import subprocess
 import threading
 import time
@@ -263,8 +264,12 @@ def _tls_files(directory, verify):
 
 
 def _read_json(path):
-    """A small JSON file of the docker CLI's (bounded), or raise OSError/ValueError."""
-    with open(path, "rb") as handle:
+    """A small JSON file of the docker CLI's (bounded), or raise OSError/ValueError. Opened
+    without blocking and read only when it is a regular file (a FIFO there would hang)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
         data = handle.read(_CONFIG_LIMIT + 1)
     if len(data) > _CONFIG_LIMIT:
         raise ValueError("larger than %d bytes" % _CONFIG_LIMIT)
