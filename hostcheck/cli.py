@@ -409,14 +409,29 @@ def cli():
     """
 
 
+def multi_host_option(func):
+    return click.option("--multi-host", is_flag=True,
+                        help="Also judge multi-host readiness (swarm and overlay ports, kernel options, MTU) "
+                             "when the host is not in a swarm yet; a swarm node is always judged.")(func)
+
+
+def with_request(capture, multi_host):
+    """The document to judge, with what the user asked for as facts read (request.*)."""
+    if not multi_host:
+        return capture
+    return dict(capture, request={"multi_host": True})
+
+
 @cli.command()
 @report_options
+@multi_host_option
 @click.pass_context
-def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color):
+def check(ctx, as_json, output, fail_on, only, skip, lang, redact, timeout, no_color, multi_host):
     """Capture this host, judge it, print the report."""
     # No rule of `check` reads the host's socket owners; the network trees take them.
     capture = _take_capture(timeout, redact=False, sockets=False)
-    emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_color, redact=redact)
+    emit_report(ctx, with_request(capture, multi_host), as_json, output, fail_on, only, skip, lang, no_color,
+                redact=redact)
 
 
 @cli.command()
@@ -439,11 +454,13 @@ def capture(output, redact, timeout, images):
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @report_options(probes=False)
+@multi_host_option
 @click.pass_context
-def analyze(ctx, file, as_json, output, fail_on, only, skip, lang, redact, no_color):
+def analyze(ctx, file, as_json, output, fail_on, only, skip, lang, redact, no_color, multi_host):
     """Judge a capture document taken elsewhere; same output as `check`."""
     doc = load_capture(file)
-    emit_report(ctx, doc, as_json, output, fail_on, only, skip, lang, no_color, redact=redact)
+    emit_report(ctx, with_request(doc, multi_host), as_json, output, fail_on, only, skip, lang, no_color,
+                redact=redact)
 
 
 @cli.group()

@@ -64,6 +64,11 @@ def _variants():
     doc["listeners"].append({"proto": "tcp6", "ip": "::", "port": 2375, "pid": 5209, "name": "dockerd"})
     doc["commands"]["ip -j route"] = {"argv": ["ip", "-j", "route"], "error": "not_found"}
     files["/proc/net/route"] = {"content": (OUTPUTS / "debian12-nodocker" / "proc_net_route.txt").read_text()}
+    # A kubelet beside Docker: `kubelet --version` as it prints, and the KubeletConfiguration
+    # patch public kind/kubeadm setups on cgroup v1 hosts carry (failCgroupV1: false).
+    doc["commands"]["kubelet --version"] = {"argv": ["kubelet", "--version"], "rc": 0,
+                                            "stdout": "Kubernetes v1.35.0\n", "stderr": ""}
+    files["/var/lib/kubelet/config.yaml"] = {"content": "kind: KubeletConfiguration\nfailCgroupV1: false\n"}
     return {"variant: machine with binfmt, drop-in, daemon.json, modules, no ip": doc}
 
 

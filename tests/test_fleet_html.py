@@ -31,7 +31,7 @@ def page(tmp_path_factory):
     reports.mkdir()
     hostnames = set()
     for capture in SYSTEMS:
-        hostnames.add(judge(capture, reports / os.path.basename(capture))["host"]["hostname"])
+        hostnames.add(judge(capture, reports / os.path.basename(capture))["host"]["hostname"] or "?")
     path = folder / "fleet.html"
     result = run("fleet", str(reports), "--json", "--html", str(path))
     assert result.exit_code == 1, result.stderr

@@ -67,6 +67,9 @@ APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
 RESOLV_CONF = "/etc/resolv.conf"
 RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf"
+# firewalld 2.3 StrictForwardPorts; kubeadm's KubeletConfiguration (failCgroupV1, kubelet >= 1.35).
+FIREWALLD_CONF = "/etc/firewalld/firewalld.conf"
+KUBELET_CONFIG = "/var/lib/kubelet/config.yaml"
 
 FILES = RELEASE_FILES + (
     "/proc/version", "/proc/cpuinfo", "/proc/filesystems", "/proc/modules", "/proc/cmdline",
@@ -78,6 +81,7 @@ FILES = RELEASE_FILES + (
     DAEMON_JSON,
 ) + DOCKER_ENV_FILES + DOCKER_UNIT_FILES + (
     CGROUP_CONTROLLERS, SELINUX_ENFORCE, APPARMOR_ENABLED, CONTAINERD_CONFIG,
+    FIREWALLD_CONF, KUBELET_CONFIG,
 )
 # Directories listed (names only).
 DIRS = BINFMT_BOOT_DIRS
@@ -131,7 +135,9 @@ STAT_PATHS = (DOCKER_SOCKET, "/run/containerd/containerd.sock") \
 # only when the engine did not answer.
 ENGINE_VERSION_COMMANDS = (("dockerd", "--version"), ("containerd", "--version"), ("runc", "--version"))
 # Run only when a firewalld process exists (firewall-cmd is a Python program: ~86 ms).
-FIREWALL_COMMANDS = (("firewall-cmd", "--state"), ("firewall-cmd", "--get-active-zones"))
+FIREWALL_COMMANDS = (("firewall-cmd", "--state"), ("firewall-cmd", "--get-active-zones"),
+                     # every zone's services, ports and protocols: what swarm's ports meet
+                     ("firewall-cmd", "--list-all-zones"))
 ROOT_ONLY = frozenset(("iptables-save", "ip6tables-save", "iptables-legacy-save", "iptables-nft-save"))
 # Slowest first (Go binaries take tens of ms to start): they bound the capture's wall time.
 COMMANDS = (
@@ -142,6 +148,8 @@ COMMANDS = (
     ("iptables-legacy-save",), ("iptables-nft-save",),
     ("ip", "-j", "addr"), ("ip", "-j", "route"), ("ip", "-j", "-6", "route"),
     ("getconf", "PAGESIZE"),
+    # A Kubernetes node beside Docker: kubelet >= 1.35 refuses cgroup v1 by default.
+    ("kubelet", "--version"),
 )
 
 # --- the engine ---------------------------------------------------------------------------

@@ -20,16 +20,16 @@ and the others go on; `run(capture)` also says which combiners broke.
 
 from hostcheck.facts import FACTS, Facts
 from hostcheck.parse._source import CaptureView
-from hostcheck.combine import (arch, binfmt, cgroup, changelogs, dns, docker_daemon, docker_engine,
+from hostcheck.combine import (arch, binfmt, cgroup, changelogs, dns, docker_client, docker_daemon, docker_engine,
                                docker_installs, docker_socket, docker_storage, firewalld, host, iptables,
-                               kernel, network, os_release, processes, routes, runtimes, security, sysctl)
+                               kernel, network, os_release, processes, routes, runtimes, security, swarm, sysctl)
 
 __all__ = ["build_facts", "run", "COMBINERS", "PRODUCERS"]
 
 # Which combiners exist. Their order is computed below from what each one reads.
-MODULES = (arch, binfmt, cgroup, changelogs, dns, docker_daemon, docker_engine, docker_installs,
+MODULES = (arch, binfmt, cgroup, changelogs, dns, docker_client, docker_daemon, docker_engine, docker_installs,
            docker_socket, docker_storage, firewalld, host, iptables, kernel, network, os_release,
-           processes, routes, runtimes, security, sysctl)
+           processes, routes, runtimes, security, swarm, sysctl)
 
 
 def is_capture_key(name):

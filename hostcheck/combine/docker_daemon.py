@@ -15,11 +15,12 @@ DAEMON_JSON = "/etc/docker/daemon.json"
 INPUTS = ("file:" + DAEMON_JSON,) + tuple("file:" + path for path in daemon.UNIT_FILES) \
     + ("file:%s/<name>.conf" % daemon.DROPIN_DIR,) + tuple("file:" + path for path in daemon.ENV_FILES) \
     + ("section:processes", "section:listeners", "engine:/info",
-       "docker.state", "docker.endpoint", "docker.warnings")
+       "docker.state", "docker.endpoint", "docker.warnings", "docker.swarm_state")
 PARSERS = (engine.parse_daemon_json, daemon.parse_env_file, daemon.dockerd_args, daemon.exec_start,
            daemon.join_argv, daemon.running_dockerd, daemon.settings_from_args, daemon.api_hosts,
            daemon.tcp_hosts, daemon.is_loopback, daemon.tls_verify, daemon.log_settings,
            engine.info_settings, installs.canonical)
+_SWARM_PORTS = (2377, 7946)
 _API_WARNING = re.compile(r"API is accessible on (?:https?|tcp)://(\S+?) without encryption")
 
 
@@ -134,9 +135,14 @@ def _tcp_hosts(view, facts, config, args, running):
                           "port": port, "loopback": daemon.is_loopback(host)})
 
     listeners = view.value("listeners")
+    # A swarm node's dockerd also listens on swarm's own ports (2377 cluster management, with
+    # mutual TLS of its own; 7946 gossip): those sockets are not the Engine API.
+    swarm_ports = _SWARM_PORTS if facts.get("docker.swarm_state") in ("active", "pending", "locked", "error") else ()
     for item in listeners if isinstance(listeners, list) else []:
         if isinstance(item, dict) and item.get("name") == "dockerd" and str(item.get("proto", "")).startswith("tcp"):
             ip, port = item.get("ip") or "0.0.0.0", item.get("port")
+            if port in swarm_ports:
+                continue
             if isinstance(ip, str) and isinstance(port, (int, str, type(None))):   # a junk entry is skipped
                 add("0.0.0.0" if ip == "::" else ip, port, "dockerd listening socket")
     for warning in facts.get("docker.warnings") or []:

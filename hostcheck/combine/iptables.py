@@ -1,14 +1,18 @@
 """iptables: its version and backend (legacy or nf_tables), the rules iptables-save prints,
-and the rule counts of both backends (a split brain when both hold rules)."""
+the rule counts of both backends (a split brain when both hold rules), and what the filter
+INPUT chain holds for inbound traffic to the host (swarm's ports)."""
 
+from hostcheck.net.model import parse_rule
 from hostcheck.parse import iptables
 
 FACTS = ("iptables.version", "iptables.backend", "iptables.tables", "iptables.chains",
-         "iptables.masquerade_sources", "iptables.legacy_rule_count", "iptables.nft_rule_count")
+         "iptables.masquerade_sources", "iptables.legacy_rule_count", "iptables.nft_rule_count",
+         "iptables.input_rules", "iptables.input_fallthrough")
 INPUTS = ("command:iptables --version", "command:iptables-save", "command:iptables-legacy-save",
           "command:iptables-nft-save")
 PARSERS = (iptables.parse_version, iptables.parse_save, iptables.chain_names, iptables.masquerade_sources,
-           iptables.rule_count)
+           iptables.rule_count, iptables.reachable_rules, iptables.fallthrough)
+INPUT_FACTS = ("iptables.input_rules", "iptables.input_fallthrough")
 
 
 def build(view, facts):
@@ -32,12 +36,13 @@ def build(view, facts):
         facts.missing("iptables.backend", run.failure() or "iptables --version: no backend named")
     if tables is None:
         reason = save.failure()
-        for name in ("iptables.tables", "iptables.chains", "iptables.masquerade_sources"):
+        for name in ("iptables.tables", "iptables.chains", "iptables.masquerade_sources") + INPUT_FACTS:
             facts.missing(name, reason)
     else:
         facts.set("iptables.tables", tables)
         facts.set("iptables.chains", iptables.chain_names(tables))
         facts.set("iptables.masquerade_sources", iptables.masquerade_sources(tables))
+        _input(facts, tables)
     for fact, key in (("iptables.legacy_rule_count", "iptables-legacy-save"),
                       ("iptables.nft_rule_count", "iptables-nft-save")):
         run = view.command(key)
@@ -45,3 +50,29 @@ def build(view, facts):
             facts.set(fact, iptables.rule_count(iptables.parse_save(run.stdout)))
         else:
             facts.missing(fact, run.failure())
+
+
+def _input(facts, tables):
+    """filter INPUT, parsed as the net trees parse rules (has_rule reads them)."""
+    if "INPUT" not in tables.get("filter", {}):
+        # iptables-save printed no filter INPUT chain: nothing filters inbound traffic there
+        # (a table nobody loaded is not printed at all).
+        facts.set("iptables.input_rules", [])
+        facts.set("iptables.input_fallthrough", "ACCEPT")
+        return
+    # Rules that match only packets no IPsec policy processed ("-m policy --dir in --pol none")
+    # never stop swarm traffic: Docker's own guard for an encrypted overlay network drops the
+    # unencrypted VXLAN of that network's VNI (its ESP-carried packets match "--pol ipsec").
+    facts.set("iptables.input_rules", [parse_rule(chain, text) for chain, text in iptables.reachable_rules(tables)
+                                       if not _unencrypted_only(text)])
+    fallthrough = iptables.fallthrough(tables)
+    if fallthrough:
+        facts.set("iptables.input_fallthrough", fallthrough)
+    else:
+        facts.missing("iptables.input_fallthrough", "iptables-save: filter INPUT has no policy line (truncated output?)")
+
+
+def _unencrypted_only(text):
+    words = text.split()
+    return "policy" in words and "--pol" in words and words[words.index("--pol") + 1:][:1] == ["none"] \
+        and "in" in words

@@ -1,6 +1,7 @@
 """Host network facts derived from other areas' facts: Docker subnets overlapping host
 routes, the egress interface and its MTU, Docker's MTU, dockerd's proxy, the firewalld
-zones of each interface. No captured text of their own except the engine's /info proxy fields.
+zones of each interface, and how dockerd writes its firewall rules (iptables or nftables).
+No captured text of their own except the engine's /info proxy and firewall fields.
 
 Sample output::
 
@@ -18,7 +19,7 @@ Sample output::
 import ipaddress
 
 FACTS = ("net.subnet_overlaps", "net.egress_interface", "net.egress_mtu", "net.docker_mtu",
-         "net.dockerd_proxy", "firewalld.interface_zones")
+         "net.dockerd_proxy", "firewalld.interface_zones", "docker.firewall_backend")
 INPUTS = ("engine:/info", "net.routes", "net.interfaces", "docker.networks", "docker.daemon_settings",
           "docker.daemon_json", "docker.state", "docker.version", "firewalld.zones")
 PARSERS = ()
@@ -123,6 +124,27 @@ def interface_zones(zones, docker_bridges):
             for interface, names in sorted(holders.items())]
 
 
+def firewall_backend(info, settings):
+    """How dockerd writes its firewall rules: /info FirewallBackend.Driver when the engine
+    says (API 1.49+: "iptables", "nftables", "+firewalld" when it works through firewalld),
+    else the "firewall-backend" setting (daemon.json or --firewall-backend), else "iptables",
+    the only backend before Docker 29; None when neither the engine nor the settings were read.
+
+    >>> firewall_backend({"FirewallBackend": {"Driver": "nftables+firewalld"}}, {}), firewall_backend({}, {"firewall-backend": "nftables"})
+    ('nftables+firewalld', 'nftables')
+    >>> firewall_backend({"ServerVersion": "20.10.24"}, None), firewall_backend(None, None)
+    ('iptables', None)
+    """
+    reported = info.get("FirewallBackend") if isinstance(info, dict) else None
+    driver = reported.get("Driver") if isinstance(reported, dict) else None
+    if isinstance(driver, str) and driver:
+        return driver
+    chosen = (settings or {}).get("firewall-backend")
+    if isinstance(chosen, str) and chosen:
+        return chosen
+    return "iptables" if isinstance(info, dict) or settings is not None else None
+
+
 def build(view, facts):
     routes, networks = facts.get("net.routes"), facts.get("docker.networks")
     # daemon.json with the running dockerd's flags (--bip, --mtu ...) written over it.
@@ -159,6 +181,13 @@ def build(view, facts):
         else:
             reason = "engine /info: not captured"
         facts.missing("net.dockerd_proxy", reason)
+    running_info = info if facts.get("docker.state") == "running" and isinstance(info, dict) else None
+    settings = next((facts.get(n) for n in ("docker.daemon_settings", "docker.daemon_json") if facts.known(n)), None)
+    backend = firewall_backend(running_info, settings)
+    if backend:
+        facts.set("docker.firewall_backend", backend)
+    else:
+        facts.missing("docker.firewall_backend", facts.reason("docker.daemon_settings"))
     zones = facts.get("firewalld.zones")
     if zones is None:
         facts.missing("firewalld.interface_zones", facts.reason("firewalld.zones"))

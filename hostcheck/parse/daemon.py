@@ -279,6 +279,8 @@ DOCKERD_FLAGS = {
     "--cgroup-parent": ("cgroup-parent", "str"), "--seccomp-profile": ("seccomp-profile", "str"),
     "--containerd": ("containerd", "str"), "-p": ("pidfile", "str"), "--pidfile": ("pidfile", "str"),
     "--config-file": ("config-file", "str"),
+    # Docker 29: "iptables" (default) or "nftables" (experimental).
+    "--firewall-backend": ("firewall-backend", "str"),
 }
 _TRUE, _FALSE = ("", "true", "1", "t"), ("false", "0", "f")
 

@@ -113,3 +113,66 @@ def masquerade_sources(tables):
                 if words[i + 1] not in sources:
                     sources.append(words[i + 1])
     return sources
+
+
+_TERMINAL = ("ACCEPT", "DROP", "REJECT")
+
+
+def _jump(words):
+    """(the -j/-g target, the words before it) of one rule's words."""
+    for index, word in enumerate(words):
+        if word in ("-j", "--jump", "-g", "--goto") and index + 1 < len(words):
+            return words[index + 1], words[:index]
+    return None, words
+
+
+def reachable_rules(tables, table="filter", chain="INPUT", limit=5000):
+    """[(chain, rule text)]: `chain`'s rules, each jump to a chain of the same table followed
+    by that chain's rules in place (depth first, each chain once), so that a port opened in
+    a chain INPUT jumps to (ufw-user-input, IN_public_allow of firewalld's iptables backend)
+    is read too. At most `limit` rules.
+
+    >>> tables = parse_save("*filter\\n:INPUT DROP [0:0]\\n:ufw-user-input - [0:0]\\n-A INPUT -i lo -j ACCEPT\\n"
+    ...                     "-A INPUT -j ufw-user-input\\n-A ufw-user-input -p tcp -m tcp --dport 2377 -j ACCEPT\\nCOMMIT\\n")
+    >>> reachable_rules(tables)
+    [('INPUT', '-i lo -j ACCEPT'), ('INPUT', '-j ufw-user-input'), ('ufw-user-input', '-p tcp -m tcp --dport 2377 -j ACCEPT')]
+    """
+    chains = (tables or {}).get(table) or {}
+    found, seen = [], set()
+
+    def walk(name):
+        if name in seen or name not in chains:
+            return
+        seen.add(name)
+        for text in chains[name].get("rules") or []:
+            if len(found) >= limit:
+                return
+            found.append((name, text))
+            target, _ = _jump(text.split())
+            if target in chains:
+                walk(target)
+
+    walk(chain)
+    return found
+
+
+def fallthrough(tables, table="filter", chain="INPUT"):
+    """What a packet meets in `chain` when no rule that matches something decides: the target
+    of the chain's first unconditional ACCEPT/DROP/REJECT rule ("-A INPUT -j REJECT
+    --reject-with icmp-host-prohibited" of EL7's iptables-services), else its policy; None
+    when the chain is not in the table.
+
+    >>> fallthrough(parse_save("*filter\\n:INPUT ACCEPT [0:0]\\n-A INPUT -p tcp --dport 22 -j ACCEPT\\n"
+    ...                        "-A INPUT -j REJECT --reject-with icmp-host-prohibited\\nCOMMIT\\n"))
+    'REJECT'
+    >>> fallthrough(parse_save("*filter\\n:INPUT ACCEPT [0:0]\\nCOMMIT\\n")), fallthrough({})
+    ('ACCEPT', None)
+    """
+    entry = ((tables or {}).get(table) or {}).get(chain)
+    if entry is None:
+        return None
+    for text in entry.get("rules") or []:
+        target, before = _jump(text.split())
+        if target in _TERMINAL and not before:
+            return target
+    return entry.get("policy")

@@ -57,6 +57,8 @@ COMMAND_KINDS = [(re.compile(pattern), kind) for pattern, kind in (
     (r"^docker (run|pull|buildx build)( |$)", USAGE),
     # the user's own shell's engine variables: a script cannot change them
     (r"^unset DOCKER_", USAGE),
+    # swarm membership and services are the operator's decision: never run from a script
+    (r"^docker (swarm (init|join|leave|unlock)|service create)( |$)", USAGE),
     (r"^(apt-get|yum|dnf|zypper|yum-config-manager|rpm -e|snap remove)( |$)", PACKAGES),
     (r"^reboot$", REBOOT),
     (r"^systemctl (daemon-reload|restart|reload|start|enable)( |$)", SERVICES),
@@ -66,12 +68,14 @@ COMMAND_KINDS = [(re.compile(pattern), kind) for pattern, kind in (
     (r"^(sysctl (-w|-p)|modprobe|mount -t binfmt_misc|update-binfmts|update-alternatives --set|grubby|"
      r"update-grub|grub2-set-default|chmod|sed -i|firewall-cmd --permanent)( |$)", CONFIG),
     (r"^echo .* >>? /(etc|proc/sys)/", CONFIG),
+    # opening the swarm ports in plain iptables, and keeping them across a reboot
+    (r"^(iptables -I INPUT|netfilter-persistent save|service iptables save)( |$)", CONFIG),
     # read-only: what to look at
     (r"^(uname|getconf|ls|which|grep|df|du|find|dpkg -S|rpm -q[a-z]*|xfs_info|journalctl|ps|ss|"
      r"iptables(-legacy|-nft)?-save|ip6tables-save|iptables (-t [a-z]+ )?-S|podman ps|snap (list|services)|"
      r"systemctl (cat|status)|firewall-cmd --get-[a-z-]+(=\S+)?|docker (info|logs|ps|images|version|port|"
-     r"system df|manifest inspect|network inspect|save|context ls)|docker (--tlsverify )?-H \S+ version|"
-     r"echo DOCKER_HOST=[^>]*$|sudo hostcheck|hostcheck|bash check-config\.sh|"
+     r"system df|manifest inspect|network inspect|network ls|node ls|save|context ls)|docker (--tlsverify )?-H \S+ version|"
+     r"dockerd --version|getent hosts|ip route get|echo DOCKER_HOST=[^>]*$|sudo hostcheck|hostcheck|bash check-config\.sh|"
      r"curl -fsSLO|update-alternatives --config|sysctl [a-z][a-z0-9_.-]*$)( |$)", LOOK),
 )]
 
@@ -321,7 +325,7 @@ def plan_lines(item, matcher, words):
 # outside quotes; ALL is grubby's own keyword (--update-kernel=ALL).
 _CAPITALS = re.compile(r"(?<![\w$%{.-])[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*(?![\w}])")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}")
-LITERAL_CAPITALS = frozenset(("ALL",))
+LITERAL_CAPITALS = frozenset(("ALL", "INPUT", "ACCEPT"))   # grubby's ALL; iptables' chain and target
 
 
 def reader_placeholders(command):
