@@ -6,9 +6,14 @@ with text in English and Chinese; warn and fail also carry commands (an info may
 and then its text says so: "Nothing to do ..." / "无需处理").
 """
 
+import json
+import os
+
 import pytest
 
 from hostcheck.judge import load_catalogue
+
+from test_cli import run
 
 CATALOGUE = load_catalogue()
 NON_PASS = ("info", "warn", "fail")
@@ -63,3 +68,42 @@ def test_the_contract_can_fail():
     assert problem({"status": "info", "remediation": {"text": {"en": "Look", "zh": "看看"}}}) \
         == "an info without commands must say there is nothing to do"
     assert problem({"status": "info", "remediation": {"text": {"en": "Nothing to do.", "zh": "无需处理。"}}}) is None
+
+
+# --- the same contract on real reports: every non-pass finding and verdict a user sees ---
+
+SYSTEMS = os.path.join(os.path.dirname(__file__), "data", "systems")
+SYSTEM_NAMES = sorted(name[:-len(".expect.json")] for name in os.listdir(SYSTEMS) if name.endswith(".expect.json"))
+
+
+def report_problems(report):
+    """Where a report's non-pass finding or tree verdict leaves the reader without a remedy."""
+    found = []
+    items = [(f["id"], f["status"], f.get("remediation")) for f in report["findings"]]
+    items += [("%s/%s" % (t["tree"], t["verdict"]["id"]), t["verdict"]["status"], t["verdict"].get("remediation"))
+              for t in report["trees"]]
+    for ident, status, remediation in items:
+        if status not in NON_PASS:
+            continue
+        if not remediation or not str(remediation.get("text") or "").strip():
+            found.append("%s (%s): no remediation text" % (ident, status))
+        elif status in ("warn", "fail") and not remediation.get("commands"):
+            found.append("%s (%s): no command" % (ident, status))
+    return found
+
+
+@pytest.mark.parametrize("name", SYSTEM_NAMES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_non_pass_finding_of_a_real_report_is_left_without_remedy(name, lang):
+    result = run("analyze", os.path.join(SYSTEMS, name + ".json"), "--json", "--multi-host", "--lang", lang)
+    assert result.exit_code in (0, 1), result.output
+    assert report_problems(json.loads(result.stdout)) == []
+
+
+def test_the_report_contract_can_fail():
+    report = {"findings": [{"id": "x", "status": "warn", "remediation": {"text": "do", "commands": []}},
+                           {"id": "y", "status": "info", "remediation": None},
+                           {"id": "z", "status": "skip"}],
+              "trees": [{"tree": "image", "verdict": {"id": "v", "status": "fail", "remediation": {"text": ""}}}]}
+    assert report_problems(report) == ["x (warn): no command", "y (info): no remediation text",
+                                       "image/v (fail): no remediation text"]
