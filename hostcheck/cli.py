@@ -169,6 +169,8 @@ VIEW_OPTIONS = [
     click.option("--format", "output_format", type=click.Choice(FORMATS), expose_value=False, callback=_remember,
                  help="text (default), json (the report document; same as --json) or junit "
                       "(JUnit XML for CI: one testsuite per area and one for the trees)."),
+    click.option("--pretty", is_flag=True, expose_value=False, callback=_remember,
+                 help="Indented JSON (the default on a terminal; a file or a pipe gets compact JSON)."),
 ]
 
 HOST_HELP = ("The Docker engine to read: unix:///PATH, tcp://HOST:PORT (TLS from DOCKER_TLS_VERIFY and "
@@ -328,13 +330,31 @@ def emit_report(ctx, capture, as_json, output, fail_on, only, skip, lang, no_col
         raise UsageLine(unknown_ids_message(exc.unknown, only))
     write_side_files(ctx, report)
     if output_format == "json":
-        _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n", output)
+        _write(json_text(report, pretty=ctx.meta.get("hostcheck.pretty") or _to_terminal(output)), output)
     elif output_format == "junit":
         from hostcheck.report.junit import render_junit
         _write(render_junit(report, fail_on), output)
     else:
         _print_text(report, output, color=not no_color, quiet=bool(ctx.meta.get("hostcheck.quiet")))
     ctx.exit(exit_code(report, fail_on))
+
+
+def json_text(document, pretty=False):
+    """A document as JSON text: indented for a person, else compact (json's C encoder,
+    which `indent` turns off: ~3x the time, and a third more bytes for a fleet to read)."""
+    if pretty:
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _to_terminal(output):
+    """True when `output` (None or `-` for stdout) is a terminal a person reads."""
+    if output and output != "-":
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def write_side_files(ctx, report):
