@@ -33,8 +33,8 @@ def fleet(ctx, paths, as_json, output_format, html_file, output, fail_on, lang, 
     hosts by OS and platform. Make the reports with `hostcheck check --json -o HOST.json`
     (or `hostcheck analyze CAPTURE --json -o HOST.json`).
     """
-    from hostcheck.fleet.aggregate import build_fleet, exit_code, json_chunks
-    from hostcheck.fleet.collect import InputError, find_report_files, read_reports
+    from hostcheck.fleet.aggregate import Aggregator, exit_code, json_chunks
+    from hostcheck.fleet.collect import InputError, find_report_files, read_packed
     from hostcheck.report.progress import Progress
 
     as_json = resolve_format(as_json, output_format) == "json"
@@ -45,18 +45,24 @@ def fleet(ctx, paths, as_json, output_format, html_file, output, fail_on, lang, 
         raise Fatal(str(exc))
     if not files:
         raise Fatal("no .json files in %s" % " ".join(paths))
-    hosts, skipped = [], []
-    # ~1,000 reports a second on one core (more with the worker pool): a big fleet takes a while.
+    aggregator, skipped = Aggregator(), []
+    # ~3,000 reports a second on one core (more with the worker pool): a big fleet takes a while.
     with Progress("Reading reports", total=len(files), color=not no_color) as progress:
-        for kind, item in read_reports(files):
-            (hosts if kind == "host" else skipped).append(item)
-            progress.advance()
-    if not hosts:
+        try:
+            for kind, item in read_packed(files):
+                if kind == "host":
+                    aggregator.add_packed(*item)
+                else:
+                    skipped.append(item)
+                progress.advance()
+        except OSError as exc:      # the spool's temporary file: a full disk, a file size limit
+            raise Fatal("cannot write the fleet's temporary file: %s" % (exc.strerror or exc))
+    if not aggregator.rows:
         first = skipped[0]
         raise Fatal("no usable hostcheck report among %d input file%s (%s: %s)"
                     % (len(files), "" if len(files) == 1 else "s", first["path"], first["reason"]))
 
-    doc = build_fleet(hosts, skipped, lang=lang, fail_on=fail_on)
+    doc = aggregator.fleet(skipped, lang=lang, fail_on=fail_on)
     if html_file:
         from hostcheck.fleet.html import render_html
         _write_chunks(render_html(doc), html_file)
