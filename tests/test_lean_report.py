@@ -17,7 +17,7 @@ import hostcheck.cli
 from hostcheck.cli import cli
 from hostcheck.facts import Facts
 from hostcheck.judge import judge, load_catalogue
-from hostcheck.parse import build_facts
+from hostcheck.combine import build_facts
 from hostcheck.report import CONTEXT_FACTS, build_report, catalogue_reads, report_facts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
