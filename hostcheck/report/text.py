@@ -142,11 +142,28 @@ def line_spans(plain, width, first_width=None):
     return lines
 
 
+def _plain_file(console):
+    """The file a line can go to as plain text, or None when rich adds something to it.
+
+    With no colour system (a pipe, a file, --no-color) and no wrapping, rich prints a Text
+    as its plain characters and a newline, at ~0.2 ms a line through its renderer: a
+    report of ~250 lines took ~55 ms to print that way.
+    """
+    if console.color_system is None and console.soft_wrap and not console.record \
+            and console._buffer_index == 0:
+        return console.file
+    return None
+
+
 def emit(console, text, indent=0, hang=None):
     """Print `text` after `indent` spaces; on a terminal, wrapped lines start at `hang`.
 
     Nothing is cut and no URL is split; without a terminal (console.soft_wrap), one line.
     """
+    plain = _plain_file(console)
+    if plain is not None:
+        plain.write(" " * indent + text.plain + "\n")
+        return
     hang = indent if hang is None else hang
     first = Text(" " * indent)
     width = console.width - hang
@@ -161,6 +178,10 @@ def emit(console, text, indent=0, hang=None):
 def emit_command(console, command, indent):
     """A remediation command, whole on its own line: copy-paste must get all of it."""
     comment = v(command).lstrip().startswith("#")
+    plain = _plain_file(console)
+    if plain is not None:
+        plain.write(" " * indent + ("$ " if not comment else "") + v(command) + "\n")
+        return
     line = Text.assemble(" " * indent, ("$ " if not comment else "", "dim"),
                          (v(command), "dim" if comment else "bold"))
     console.print(line, soft_wrap=True)
