@@ -139,7 +139,12 @@ def _finding(rule, scope, lang, status, evidence, remediation=None, subject=None
     finding["title"] = pick(rule.get("title"), lang)
     # A skip's evidence is often a parser's reason ("runc --version: not_found"): in English.
     finding["evidence"] = localise_reason(evidence or "", lang) if status == "skip" else evidence or ""
-    finding["remediation"] = None if status in _QUIET else _remedy(remediation, scope, lang)
+    if status in _QUIET:
+        # A pass or a skip needs no fix and no case for one: its sources and references stay in
+        # the catalogue (`hostcheck rules show ID`), which keeps the report lean (issue 14).
+        finding["remediation"] = None
+        return finding
+    finding["remediation"] = _remedy(remediation, scope, lang)
     finding["refs"] = list(rule.get("refs", ()))
     finding["source"] = rule.get("source", "")
     return finding
