@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import Forwarder, GoPlainPort, Pki, SilentPort, own_port
-from hostcheck.capture import core, take
+from hostcheck.capture import take
 from hostcheck.capture import engine_api
 from hostcheck.capture.engine_api import STATES, EngineClient, EngineError, resolve_endpoint
-from test_capture import ENGINE, FakeEngine, check_document, recorded_engine, validate_schema
+from test_capture import ENGINE, FakeEngine, check_document, validate_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What `docker context create cx --docker host=tcp://127.0.0.1:2399` wrote (docker 28.2.2 CLI).
