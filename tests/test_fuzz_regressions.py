@@ -151,3 +151,18 @@ def test_a_scalar_its_tag_does_not_fit_is_a_yaml_error(text, words):
 def test_a_5000_digit_port_is_refused_by_compose_rules(tmp_path):
     result = preflight(tmp_path, "services:\n  web:\n    image: busybox\n    ports: [1%s]\n" % ("0" * 5000), "--json")
     assert result.exit_code == 1 and "cannot be read as int" in result.stdout
+
+
+def test_a_numeric_captured_at_never_makes_the_report_invalid_json(tmp_path):
+    """Found by the fuzz suite: "captured_at": 1e999 parses as Infinity and was copied into
+    the report, whose JSON then held `Infinity` (not JSON)."""
+    with open(SMALL_CAPTURE) as handle:
+        text = handle.read()
+    document = json.loads(text)
+    document["captured_at"] = "PLACEHOLDER"
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document).replace('"PLACEHOLDER"', "1e999"))
+    result = runner().invoke(cli, ["analyze", str(forged), "--json"])
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.output, parse_constant=lambda name: pytest.fail("report JSON holds " + name))
+    assert report["captured_at"] is None

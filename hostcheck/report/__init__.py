@@ -308,7 +308,9 @@ def build_report(capture, lang="en", only=(), skip=(), trees=None, catalogue=Non
         "format": REPORT_FORMAT,
         "tool": {"name": "hostcheck", "version": __version__, "rules": catalogue.version},
         "generated_at": utc_now(),
-        "captured_at": capture.get("captured_at"),
+        # A string or nothing (schema): a forged number (1e999 parses as Infinity) would make
+        # the report invalid JSON.
+        "captured_at": capture.get("captured_at") if isinstance(capture.get("captured_at"), str) else None,
         "lang": lang,
         "host": _host_section(facts),
         "facts": report_facts(facts, catalogue),
