@@ -17,6 +17,14 @@ requests that failed while the engine answered), stat, statvfs; and beside them
 refused), `capture` {"timeout", "duration_ms"}, and `redacted: true` after --redact.
 """
 
-from hostcheck.capture.core import FORMAT, take
+FORMAT = "hostcheck.capture/v1"
+
+
+def take(*args, **kwargs):
+    """hostcheck.capture.core.take: imported on first use, so that `analyze`, which needs only
+    the redaction of this package, does not pay for the capture's modules (~30 ms)."""
+    from hostcheck.capture import core
+    return core.take(*args, **kwargs)
+
 
 __all__ = ["FORMAT", "take"]

@@ -22,7 +22,7 @@ import hostcheck
 from hostcheck.capture.redact import pseudonymise, scrub_argv, scrub_secrets
 from hostcheck.capture.engine_api import STATES, EngineClient, EngineError, demultiplex, resolve_endpoint
 from hostcheck.capture.logmatch import log_kinds
-from hostcheck.capture import registry
+from hostcheck.capture import FORMAT  # noqa: F401 (read from here too)
 from hostcheck.capture.runner import find_executable, run_command, search_path
 from hostcheck.capture.probes import (  # noqa: F401 (names other modules read from here)
     BINFMT_DIR, CHANGELOG_LIMIT, COMMANDS, DAEMON_NAMES, DEB_CHANGELOGS, DIRS, DOCKER_DROPIN_DIR,
@@ -30,7 +30,6 @@ from hostcheck.capture.probes import (  # noqa: F401 (names other modules read f
     LOG_TAIL, ROOT_ONLY, RPM_CHANGELOG_COMMANDS, RPM_DATABASE_DIRS, RPM_DATABASE_FILES, RPM_OWNER_COMMANDS,
     SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
 
-FORMAT = "hostcheck.capture/v1"
 _PERMISSION_HINT = r"permission denied|you must be root|operation not permitted"
 
 
@@ -762,6 +761,7 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_comman
     capture.wait()
     doc = capture.document()
     if registry_refs:
+        from hostcheck.capture import registry  # only when asked: it is not needed otherwise
         registry.record(doc, registry_refs, timeout, endpoint=capture.endpoint)
     # Every string of the document: files (/proc and /usr/share/doc too), command output,
     # engine answers, registry answers, the process table, logs, /proc/cmdline.

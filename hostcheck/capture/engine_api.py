@@ -34,9 +34,9 @@ import math
 import os
 import signal
 import socket
-import ssl
 import stat
 import subprocess
+import sys
 import threading
 import time
 
@@ -373,9 +373,9 @@ class EngineClient(object):
         except socket.timeout:
             raise self._explained(sock, _failed("timeout", "GET %s: no answer from %s within %gs"
                                                 % (path, self.endpoint.url, self.timeout)), wait=False)
-        except ssl.SSLError as exc:
-            raise _tls_failure(self.endpoint, exc)
         except (OSError, EOFError, ValueError) as exc:
+            if _is_tls_error(exc):
+                raise _tls_failure(self.endpoint, exc)
             if self.endpoint.tls and _no_answer(exc):
                 # TLS 1.3: the engine checks the client certificate after the client's side of
                 # the handshake ended, and its refusal may arrive as a reset, not an alert.
@@ -460,11 +460,10 @@ class EngineClient(object):
             except socket.timeout:
                 sock.close()
                 raise _failed("timeout", "TLS handshake with %s: no answer within %gs" % (self.endpoint.url, self.timeout))
-            except (ssl.SSLError, ssl.CertificateError) as exc:
+            except (OSError, ValueError) as exc:
                 sock.close()
-                raise _tls_failure(self.endpoint, exc)
-            except OSError as exc:
-                sock.close()
+                if _is_tls_error(exc):
+                    raise _tls_failure(self.endpoint, exc)
                 raise _failed(_connect_state(exc), "TLS handshake with %s: %s" % (self.endpoint.url, _reason(exc)))
         state = _connect_state(last) if last is not None else "unreachable"
         if state == "permission_denied":     # a local firewall or SELinux refused the connect
@@ -518,6 +517,7 @@ class EngineClient(object):
 
 
 def _tls_context(endpoint):
+    import ssl      # ~20 ms to import: only an engine spoken to over TLS pays it
     tls = endpoint.tls
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     # The docker CLI asks for TLS 1.2 at least (minimum_version from Python 3.7).
@@ -554,7 +554,13 @@ def _client_cert_hint(endpoint):
     return ": no client certificate was offered; an engine run with --tlsverify wants one (cert.pem and key.pem)"
 
 
+def _is_tls_error(exc):
+    ssl = sys.modules.get("ssl")    # never imported: no TLS was spoken, so no TLS error
+    return ssl is not None and isinstance(exc, (ssl.SSLError, ssl.CertificateError))
+
+
 def _tls_failure(endpoint, exc):
+    import ssl
     text = _reason(exc)
     lowered = str(exc).lower()
     if "wrong_version_number" in lowered or "wrong version number" in lowered or "http_request" in lowered:
@@ -586,7 +592,7 @@ def _connect_state(exc):
 
 
 def _reason(exc):
-    if isinstance(exc, ssl.SSLError) and getattr(exc, "reason", None):
+    if _is_tls_error(exc) and getattr(exc, "reason", None):
         return "%s (%s)" % (exc.reason, getattr(exc, "verify_message", None) or exc.library or "ssl")
     return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
 
