@@ -27,8 +27,6 @@ HTTP status other than 2xx raises EngineError("error", or "not_found" for 404) w
 """
 
 import errno
-import hashlib
-import ipaddress
 import json
 import math
 import os
@@ -196,6 +194,7 @@ def is_loopback(host):
     name = host.strip("[]").lower()
     if name in ("localhost", "localhost.localdomain", "ip6-localhost") or name.endswith(".localhost"):
         return True
+    import ipaddress    # tcp engines only: the unix socket path never asks
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
@@ -296,6 +295,7 @@ def _current_context(directory, notes):
 
 
 def _from_context(name, source, directory, notes):
+    import hashlib      # loads libcrypto (~5 ms): only a named context needs it
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
     meta_path = os.path.join(directory, "contexts", "meta", digest, "meta.json")
     try:
@@ -478,6 +478,7 @@ class EngineClient(object):
             if self._addresses is not None:
                 return self._addresses
         host, port = self.endpoint.host, self._port()
+        import ipaddress
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
