@@ -276,3 +276,45 @@ def test_a_failing_dependency_fails_its_dependents(tmp_path):
         "  web:\n    image: hc-test/busybox:amd64\n    ports: ['127.0.0.1:18080:80']\n")
     found = verdicts({"trees": judged(tmp_path)})
     assert found == {"web": "port-taken", "app": "dependency-fails"}
+
+
+# ---------------------------------------------------------------- a remote engine
+
+def on_remote_engine(capture):
+    """The same capture with DOCKER_HOST naming an engine on another machine (as
+    tests/data/capture/engine/states.json's "remote" state records it)."""
+    capture = copy.deepcopy(capture)
+    capture["docker"].update(endpoint="tcp://192.0.2.50:2375", endpoint_source="env DOCKER_HOST", local=False)
+    return capture
+
+
+def test_a_remote_engine_is_not_judged_against_this_hosts_cpu_ports_and_routes(tmp_path):
+    remote = tmp_path / "remote.json"
+    remote.write_text(json.dumps(on_remote_engine(json.loads(CAPTURE.read_text()))))
+    result = preflight(DATA / "live", "--capture", remote, "-p", "hc-test-pf", "--own-parser", "--json")
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    found = verdicts(report)
+    # The same project judged here (test above): web's port is held by this host's python3,
+    # arm's image fails on this CPU, db's subnet meets this host's route. None of that says
+    # anything about the machine the engine runs on.
+    assert found["web"] != "port-taken" and found["arm"] != "image-fails" and found["db"] != "subnet-over-route"
+    assert found["hostsvc"] != "host-port-taken"
+    text = json.dumps([t for t in report["trees"] if t["tree"] == "preflight"])
+    assert "held by python3" not in text and "hc-pf-va" not in text
+    assert "tcp://192.0.2.50:2375) is on another machine" in tree_of(report, "arm")["verdict"]["text"] \
+        or "tcp://192.0.2.50:2375) is on another machine" in json.dumps(tree_of(report, "arm")["path"])
+    assert not verdicts(report, "image")      # no image compared with this host's CPU
+
+
+def test_image_refs_on_a_remote_engine_are_not_judged_here(tmp_path):
+    remote = tmp_path / "remote.json"
+    remote.write_text(json.dumps(on_remote_engine(json.loads(CAPTURE.read_text()))))
+    result = subprocess.run([sys.executable, "-m", "hostcheck", "image", "hc-test/busybox:arm64", "--capture",
+                             str(remote), "--json"], cwd=str(REPO), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and not result.stdout, (result.returncode, result.stdout[:300])
+    assert len(result.stderr.strip().splitlines()) == 1 and "is on another machine" in result.stderr
+    # The engine here: the same REF is judged (an arm64 image on this amd64 host).
+    here = subprocess.run([sys.executable, "-m", "hostcheck", "image", "hc-test/busybox:arm64", "--capture",
+                           str(CAPTURE), "--json"], cwd=str(REPO), capture_output=True, text=True, timeout=120)
+    assert verdicts(json.loads(here.stdout), "image") == {"hc-test/busybox:arm64": "needs-remediation"}

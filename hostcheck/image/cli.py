@@ -16,7 +16,8 @@ import click
 from hostcheck.cli import Fatal, emit_report, engine_host, load_capture, report_options
 from hostcheck.image import archive as archive_mod
 from hostcheck.image.judge import image_tree
-from hostcheck.image.local import find_image, image_name, image_platform, listed_images, looks_like_registry_ref
+from hostcheck.image.local import (engine_elsewhere, find_image, image_name, image_platform, listed_images,
+                                   looks_like_registry_ref)
 from hostcheck.image.registry import recorded, registry_reachable
 
 # The image command judges images: only image-area rules come along unless asked otherwise,
@@ -72,8 +73,12 @@ def archive_subjects(path, color=True):
 def ref_subjects(refs, facts, answers):
     """answers: {ref: RegistryAnswer} read from the capture (registry.recorded)."""
     images = facts.get("docker.images")
+    elsewhere = engine_elsewhere(facts)
     subjects = []
     for ref in refs:
+        if elsewhere:   # a REF is pulled and run by the engine, on its machine
+            subjects.append(_Subject(ref, ref, unknown=elsewhere))
+            continue
         found = find_image(images or [], ref)
         if found is not None:
             platform = image_platform(found)

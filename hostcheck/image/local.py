@@ -79,3 +79,13 @@ def looks_like_registry_ref(ref):
         return False
     host = ref.split("/", 1)[0]
     return host == "localhost" or "." in host or ":" in host
+
+
+def engine_elsewhere(facts):
+    """Why what goes through the engine is not judged against this host, or None. A remote
+    engine (docker.local false) pulls and runs images on its own machine, with its CPU,
+    emulators and ports: comparing them with this host's would mix two machines."""
+    if facts.get("docker.local") is not False:
+        return None
+    return ("the Docker engine (%s) is on another machine: images run there, with its CPU, emulators "
+            "and ports, not this host's; run hostcheck on that machine" % (facts.get("docker.endpoint") or "?"))

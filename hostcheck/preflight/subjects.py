@@ -13,7 +13,7 @@ on as facts, not decided here.
 import ipaddress
 
 from hostcheck.capture.compose import version_of
-from hostcheck.image.local import find_image, image_name, image_platform, looks_like_registry_ref
+from hostcheck.image.local import engine_elsewhere, find_image, image_name, image_platform, looks_like_registry_ref
 from hostcheck.image.platform import Platform, host_platform, parse as parse_platform
 from hostcheck.image.registry import recorded
 from hostcheck.net.model import NetView, show_socket
@@ -117,6 +117,7 @@ class HostView(object):
                                    for item in _list(responses.get("/networks")) if isinstance(item, dict))
         self.images = facts.get("docker.images")
         self.host = host_platform(facts)
+        self.elsewhere = engine_elsewhere(facts)    # `up` would run on another machine
 
     def engine_known(self):
         return self.facts.known("docker.networks")
@@ -160,6 +161,8 @@ class HostView(object):
     def listeners(self):
         """([(ip, port, proto, owner text)], None) of the host's listening sockets, owners from
         psutil when captured, else the socket tables; or (None, reason)."""
+        if self.elsewhere:
+            return None, self.elsewhere
         owners = self.net.listeners()
         if owners is not None:
             return [(l.get("ip") or "", l.get("port"), str(l.get("proto") or ""),
@@ -173,7 +176,7 @@ class HostView(object):
     def route_facts(self):
         """(route destinations, shown routes) through interfaces that are not Docker's, or None."""
         routes = self.facts.get("net.routes")
-        if routes is None:
+        if routes is None or self.elsewhere:
             return None
         docker_devices = set(_DOCKER_DEVICES) | set(n.get("bridge") for n in self.net.networks if n.get("bridge"))
         dsts, shown = [], []
@@ -393,7 +396,7 @@ def _networks(view, subject, service):
     subject.set("fixed_subnets", [s for n in networks if not n["external"] for s in n["subnets"]])
     routes = view.route_facts()
     if routes is None:
-        subject.missing("route_subnets", view.facts.reason("net.routes"))
+        subject.missing("route_subnets", view.elsewhere or view.facts.reason("net.routes"))
     else:
         subject.set("route_subnets", routes[0])
         subject.set("routes_shown", routes[1])

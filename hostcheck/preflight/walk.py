@@ -48,6 +48,11 @@ def _image_facts(view, service, answers, facts, catalogue, lang, reachable):
     found.set("build", bool(service["build"]) and local is None)
     found.set("run_verdicts", [])
     found.set("run_steps", [])
+    if view.elsewhere:
+        found.set("image_ref", ref or "build of service %s" % service["name"])
+        found.set("image_verdict", "unknown")
+        found.set("image_text", view.elsewhere)
+        return found, trees, exposed
     if ref is None and not service["build"]:
         # docker compose refuses such a service (the model's error says so): no image to judge.
         why = "service %s has neither an image nor a build context" % service["name"]
