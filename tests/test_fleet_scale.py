@@ -99,7 +99,10 @@ def test_lone_surrogates_go_through_the_spool(tmp_path, report_files):
     path.write_text(json.dumps(doc), encoding="utf-8")      # ASCII: "\ud800" as an escape
     fleet = aggregate.build_fleet(records([str(path)]), [])
     assert fleet["hosts"][0]["findings"][0]["evidence"] == "x\ud800y"
-    assert '"evidence": "x\ud800y"' in "".join(aggregate.json_chunks(fleet))
+    # The spool holds the host's line as the document writes it: the surrogate as an escape.
+    written = "".join(aggregate.json_chunks(fleet))
+    assert '"evidence": "x\\ud800y"' in written
+    assert json.loads(written)["hosts"][0]["findings"][0]["evidence"] == "x\ud800y"
 
 
 # What the json module reads, and how it refuses: orjson must change neither.
@@ -142,16 +145,16 @@ def test_memory_per_host_is_its_row_not_its_report(report_files, monkeypatch):
     is a few KB; the reports themselves ~40 KB)."""
     monkeypatch.setattr(aggregate.Spool, "IN_MEMORY", 64 * 1024)
     packed = [item for kind, item in collect.read_packed(report_files, workers=1) if kind == "host"]
-    line_bytes = sum(len(line) for _, _, line in packed) / len(packed)
+    line_bytes = sum(len(line) for _, _, line, _ in packed) / len(packed)
     assert line_bytes > 1500
     tracemalloc.start()
     try:
         aggregator = aggregate.Aggregator()
         before = tracemalloc.get_traced_memory()[0]
         for number in range(3000):
-            row, marks, line = packed[number % len(packed)]
+            row, marks, line, details = packed[number % len(packed)]
             row = ("host-%05d" % number,) + row[1:]
-            aggregator.add_packed(row, marks, line)
+            aggregator.add_packed(row, marks, line, details)
         held = (tracemalloc.get_traced_memory()[0] - before) / 3000
     finally:
         tracemalloc.stop()

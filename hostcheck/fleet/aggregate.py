@@ -25,13 +25,16 @@ def _rank(status):
 ROW_FIELDS = ("hostname", "source", "worst", "os", "platform", "machine", "kernel", "areas")
 
 
-def pack(record):
-    """A collect.reduce_report record → (row, marks, line): what the aggregation keeps in
-    memory, the rules and verdicts it counts for this host (each with its worst status),
-    and the record as its line of the JSON document.
+def pack(record, details_lang=None):
+    """A collect.reduce_report record → (row, marks, line, details): what the aggregation
+    keeps in memory, the rules and verdicts it counts for this host (each with its worst
+    status), the record as its line of the JSON document (UTF-8, made safe for a terminal
+    as escape.safe_json_text makes it: searching 7 KB lines for the few characters it
+    escapes took the parent ~2 s for 10,000 hosts), and with `details_lang`
+    the host's section of the HTML page in that language: (lang, UTF-8), else None.
 
-    Worker processes call this, so that the parent receives one string and a few small
-    tuples per host instead of a record to unpickle.
+    Worker processes call this, so that the parent receives a few byte strings and small
+    tuples per host instead of a record to unpickle, and writes them to the spool as they are.
     """
     os_ = record["os"]
     row = (record["hostname"], record["source"], record["worst"], (os_["id"], os_["name"], os_["version"]),
@@ -52,7 +55,16 @@ def pack(record):
             if _rank(verdict["status"]) > _rank(worst_here.get(key)):
                 worst_here[key] = verdict["status"]
     marks = tuple(key + titles[key] + (status,) for key, status in worst_here.items())
-    return row, marks, json_line(record)
+    details = None
+    if details_lang is not None:
+        from hostcheck.fleet.html import host_details_body
+        details = (details_lang, _encode(host_details_body(record, details_lang)))
+    from hostcheck.report.escape import safe_json_text
+    return row, marks, _encode(safe_json_text(json_line(record))), details
+
+
+def _encode(text):
+    return text.encode("utf-8", "surrogatepass")     # a report may hold "\ud800" (valid JSON)
 
 
 def json_line(value):
@@ -71,10 +83,13 @@ class Spool(object):
         self.buffer = bytearray()
         self.file = None
         self.end = 0
+        self.details_lang = None    # the language of the HTML sections in the spool
         self._last = (None, None)
 
-    def append(self, line):
-        data = line.encode("utf-8", "surrogatepass")     # a report may hold "\ud800" (valid JSON)
+    def append(self, data):
+        """Bytes (or text, encoded here) to the spool → (offset, length)."""
+        if isinstance(data, str):
+            data = _encode(data)
         if self.file is None and len(self.buffer) + len(data) > self.IN_MEMORY:
             import tempfile
             self.file = tempfile.TemporaryFile()
@@ -118,7 +133,7 @@ class HostRow(object):
     """
 
     __slots__ = ("hostname", "source", "worst", "os", "platform", "machine", "kernel", "areas",
-                 "offset", "length", "spool")
+                 "offset", "length", "details_at", "spool")
 
     def __getitem__(self, key):
         if key in ROW_FIELDS:
@@ -137,6 +152,12 @@ class HostRow(object):
 
     def record(self):
         return dict(self.spool.record(self))
+
+    def details(self, lang):
+        """The host's section of the HTML page as a worker made it in `lang`, or None."""
+        if self.details_at is None or lang != self.spool.details_lang:
+            return None
+        return self.spool.line(*self.details_at)
 
 
 class Aggregator(object):
@@ -159,7 +180,7 @@ class Aggregator(object):
     def add(self, record):
         self.add_packed(*pack(record))
 
-    def add_packed(self, row_tuple, marks, line):
+    def add_packed(self, row_tuple, marks, line, details=None):
         hostname, source, worst, os_key, platform, machine, kernel, areas = row_tuple
         share = self._share
         row = HostRow()
@@ -173,6 +194,13 @@ class Aggregator(object):
         if row.areas is None:
             row.areas = self.shared[("areas",) + areas] = {share(a): s for a, s in areas}
         row.offset, row.length = self.spool.append(line)
+        row.details_at = None
+        if details is not None:
+            lang, data = details
+            row.details_at = self.spool.append(data)
+            if self.spool.details_lang not in (None, lang):
+                lang = "mixed"      # never asked for: every section is made again
+            self.spool.details_lang = lang
         row.spool = self.spool
         index = len(self.rows)
         self.rows.append(row)
@@ -268,16 +296,17 @@ def exit_code(fleet):
     return 1 if fleet["summary"]["at_or_above_fail_on"] else 0
 
 
-def json_chunks(fleet):
+def json_chunks(fleet, escape=lambda text: text):
     """The document as JSON text, in pieces: one line per host (and per rule, group, skipped input).
 
     json.dumps with indent= runs the pure-Python encoder (~7 s for 10,000 hosts); each line
     here goes through the C one (a host's line was made as its report was read), a host's
     row stays greppable, and written piece by piece the 35 MB of a 10,000-host document is
-    never one string.
+    never one string. `escape` is applied to every piece but the host lines, which the
+    spool holds already escaped (pack).
     """
     def line(value):
-        return value.line() if isinstance(value, HostRow) else json_line(value)
+        return value.line() if isinstance(value, HostRow) else escape(json_line(value))
 
     yield "{"
     for index, (key, value) in enumerate(fleet.items()):

@@ -49,7 +49,8 @@ def fleet(ctx, paths, as_json, output_format, html_file, output, fail_on, lang, 
     # ~3,000 reports a second on one core (more with the worker pool): a big fleet takes a while.
     with Progress("Reading reports", total=len(files), color=not no_color) as progress:
         try:
-            for kind, item in read_packed(files):
+            # With --html, workers make each host's section of the page as they read it.
+            for kind, item in read_packed(files, details_lang=lang if html_file else None):
                 if kind == "host":
                     aggregator.add_packed(*item)
                 else:
@@ -68,7 +69,7 @@ def fleet(ctx, paths, as_json, output_format, html_file, output, fail_on, lang, 
         _write_chunks(render_html(doc), html_file)
     if as_json:
         from hostcheck.report.escape import safe_json_text
-        _write_chunks(map(safe_json_text, json_chunks(doc)), output)
+        _write_chunks(json_chunks(doc, escape=safe_json_text), output)
         if skipped:
             click.echo("hostcheck: skipped %d input%s that %s not a usable report (see \"skipped\")"
                        % (len(skipped), "" if len(skipped) == 1 else "s", "is" if len(skipped) == 1 else "are"),

@@ -273,15 +273,15 @@ def _read_batch(paths):
     return [read_report(path, intern) for path in paths]
 
 
-def _read_packed(path, intern):
+def _read_packed(path, intern, details_lang=None):
     from hostcheck.fleet.aggregate import pack
     kind, item = read_report(path, intern)
-    return (kind, pack(item)) if kind == "host" else (kind, item)
+    return (kind, pack(item, details_lang)) if kind == "host" else (kind, item)
 
 
-def _read_batch_packed(paths):
+def _read_batch_packed(paths, details_lang=None):
     intern = _interner()
-    return [_read_packed(path, intern) for path in paths]
+    return [_read_packed(path, intern, details_lang) for path in paths]
 
 
 def read_reports(paths, workers=None):
@@ -289,30 +289,55 @@ def read_reports(paths, workers=None):
     return _read_all(paths, workers, _read_batch, read_report)
 
 
-def read_packed(paths, workers=None):
+def read_packed(paths, workers=None, details_lang=None):
     """As read_reports, with each record as aggregate.pack gives it: ("host", (row, marks,
-    line)) / ("skipped", entry), in the order of `paths`."""
-    return _read_all(paths, workers, _read_batch_packed, _read_packed)
+    line, details)) / ("skipped", entry), in the order of `paths`. With `details_lang`, each
+    host's part of the HTML page is made too, in that language (see aggregate.pack)."""
+    return _read_all(paths, workers, _read_batch_packed, _read_packed, (details_lang,))
 
 
-def _read_all(paths, workers, read_batch, read_one):
+# Batches handed to the pool and not yet taken back, per worker: enough to keep every
+# worker busy while the parent aggregates, few enough that results waiting for a slow
+# parent stay a few MB whatever the number of files (Pool.imap would queue them all).
+IN_FLIGHT_PER_WORKER = 3
+
+
+def _read_all(paths, workers, read_batch, read_one, extra=()):
     if workers is None:
         workers = min(os.cpu_count() or 1, 8)
-    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
     if workers > 1 and len(paths) >= PARALLEL_FROM:
         pool = _pool(workers)
         if pool is not None:
-            try:
-                for results in pool.imap(read_batch, batches):
-                    for item in results:
-                        yield item
-            finally:
-                pool.terminate()
-                pool.join()
+            yield from _read_pooled(pool, workers, paths, read_batch, extra)
             return
+    yield from _read_here(paths, read_one, extra)
+
+
+def _read_here(paths, read_one, extra):
     intern = _interner()
     for path in paths:
-        yield read_one(path, intern)
+        yield read_one(path, intern, *extra)
+
+
+def _read_pooled(pool, workers, paths, read_batch, extra):
+    """Batches read by the pool, handed back in the order of `paths`, at most
+    IN_FLIGHT_PER_WORKER x workers batches submitted ahead of the one being taken."""
+    from collections import deque
+    batches = (paths[i:i + BATCH] for i in range(0, len(paths), BATCH))
+    pending = deque()
+    try:
+        for batch in batches:
+            pending.append(pool.apply_async(read_batch, (batch,) + tuple(extra)))
+            if len(pending) < IN_FLIGHT_PER_WORKER * workers:
+                continue
+            for item in pending.popleft().get():
+                yield item
+        while pending:
+            for item in pending.popleft().get():
+                yield item
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _pool(workers):

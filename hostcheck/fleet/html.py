@@ -253,12 +253,34 @@ def _remediation(remediation, words):
     return out
 
 
-def _host_details(host, anchor, words):
+def _host_details(host, anchor, words, lang):
+    """A host's folded section: made by a worker as it read the report (HostRow.details),
+    else here."""
+    details = getattr(host, "details", None)
+    body = details(lang) if details is not None else None
+    if body is None:
+        body = _details_body(host, words)
+    return '<details class="host" id="%s">%s' % (anchor, body)
+
+
+_WORDS = {}
+
+
+def host_details_body(record, lang):
+    """The section of one host's record, after its opening tag (which holds the anchor, known
+    only once every host is read)."""
+    words = _WORDS.get(lang)
+    if words is None:
+        words = _WORDS[lang] = fleet_words(lang)
+    return _details_body(record, words)
+
+
+def _details_body(host, words):
     problems = sorted(host["findings"] + host["trees"], key=lambda f: -STATUS_RANK[f["status"]])
     summary = "%s%s <span class=\"src\">%s · %s · %s</span>" % (
         _badge(host["worst"], words) if host["worst"] else "", escape(host["hostname"]),
         escape(_os_label(host["os"])), escape(host["platform"] or "?"), escape(host["source"]))
-    out = ['<details class="host" id="%s"><summary>%s</summary>' % (anchor, summary)]
+    out = ["<summary>%s</summary>" % summary]
     if not problems:
         out.append("<p>%s</p>" % escape(words["nothing_to_report"]))
     for item in problems:
@@ -330,5 +352,5 @@ def _pieces(fleet):
                     for s in fleet["skipped"]))
     yield "<h2>%s</h2>" % escape(words["details"])
     for host in sorted(fleet["hosts"], key=lambda h: (-_rank(h["worst"]), h["hostname"], h["source"])):
-        yield _host_details(host, anchors[id(host)], words)
+        yield _host_details(host, anchors[id(host)], words, lang)
     yield "<script>%s</script></body></html>" % JS

@@ -8,18 +8,39 @@ Text, never markup: `[/]` or `[link=file:///…]` in a report prints as those ch
 import string
 
 from rich import box
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len as _rich_cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
 from hostcheck.report import STATUS_RANK
-from hostcheck.report.escape import visible as v
+from hostcheck.report.escape import visible
 from hostcheck.report.text import STYLE, emit, terminal_console
 
 from hostcheck.fleet.i18n import summary_line, words as fleet_words
 
 # Hosts named per rule before "+N more".
 HOSTS_SHOWN = 4
+
+# A string from a report longer than this is shown cut, with an ellipsis: a forged 2 MiB
+# host name or title took seconds of measuring and wrapping, and says nothing more than its
+# start (the whole string is in the report and the --json document).
+SHOWN_CHARS = 500
+
+
+def v(value):
+    """A string from a report as the view shows it: cut to SHOWN_CHARS, then escaped as
+    escape.visible does (controls, bidi marks and lone surrogates as visible escapes)."""
+    if type(value) is str and len(value) > SHOWN_CHARS:
+        value = value[:SHOWN_CHARS - 1] + "…"
+    return visible(value)
+
+
+def cell_len(text):
+    """Terminal cells of `text`: its length when it is printable ASCII (str.isascii reads a
+    flag), else rich's measure (CJK counts two). The matrix measures ~20 strings per host."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    return _rich_cell_len(text)
 
 
 def _t(template, **values):
@@ -52,6 +73,10 @@ IDENTITY_SHARES = ((28, 0.32), (18, 0.2), (14, 0.16), (24, 0.32))
 
 def _fit(value, width):
     """`value` padded or cut (with an ellipsis) to `width` terminal cells (CJK counts two)."""
+    if value.isascii() and value.isprintable():     # one cell a character
+        if len(value) <= width:
+            return value + " " * (width - len(value))
+        return value[:max(width - 1, 0)] + "…"
     if cell_len(value) <= width:
         return set_cell_size(value, width)
     return set_cell_size(value, width - 1) + "…"
