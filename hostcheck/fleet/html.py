@@ -259,7 +259,7 @@ def _host_details(host, anchor, words, lang):
     details = getattr(host, "details", None)
     body = details(lang) if details is not None else None
     if body is None:
-        body = _details_body(host, words)
+        body = _details_body(host, words, lang)
     return '<details class="host" id="%s">%s' % (anchor, body)
 
 
@@ -272,10 +272,10 @@ def host_details_body(record, lang):
     words = _WORDS.get(lang)
     if words is None:
         words = _WORDS[lang] = fleet_words(lang)
-    return _details_body(record, words)
+    return _details_body(record, words, lang)
 
 
-def _details_body(host, words):
+def _details_body(host, words, lang):
     problems = sorted(host["findings"] + host["trees"], key=lambda f: -STATUS_RANK[f["status"]])
     summary = "%s%s <span class=\"src\">%s · %s · %s</span>" % (
         _badge(host["worst"], words) if host["worst"] else "", escape(host["hostname"]),
@@ -283,22 +283,40 @@ def _details_body(host, words):
     out = ["<summary>%s</summary>" % summary]
     if not problems:
         out.append("<p>%s</p>" % escape(words["nothing_to_report"]))
-    for item in problems:
-        if "tree" in item:
-            title = "%s — %s" % (_t(words["tree_title"], tree=item["tree"], verdict=item["verdict"]),
-                                 item.get("subject") or "")
-            ident, evidence = "%s/%s" % (item["tree"], item["verdict"]), item["text"]
-        else:
-            title = item["title"] + (" — %s" % item["subject"] if item.get("subject") else "")
-            ident, evidence = item["id"], item["evidence"]
-        out.append('<div class="finding">%s<span class="title">%s</span> <span class="id">%s</span>%s%s</div>' % (
-            _badge(item["status"], words), escape(title), escape(ident),
-            '<div class="ev">%s</div>' % escape(evidence) if evidence else "",
-            _remediation(item.get("remediation"), words)))
+    out.extend(_problem(item, words, lang) for item in problems)
     out.append('<p class="skips">%s</p>' % escape(_t(words["passed_skipped"], source=host["source"],
                                                        **host["summary"])))
     out.append("</details>")
     return "".join(out)
+
+
+# A finding's or verdict's block, made once per language: most hosts of a fleet share most
+# of theirs. Up to this many kept.
+PROBLEMS_KEPT = 20000
+_PROBLEMS = {}
+
+
+def _problem(item, words, lang):
+    from hostcheck.fleet.aggregate import item_key
+    key = (lang,) + item_key(item)
+    block = _PROBLEMS.get(key)
+    if block is not None:
+        return block
+    if "tree" in item:
+        title = "%s — %s" % (_t(words["tree_title"], tree=item["tree"], verdict=item["verdict"]),
+                             item.get("subject") or "")
+        ident, evidence = "%s/%s" % (item["tree"], item["verdict"]), item["text"]
+    else:
+        title = item["title"] + (" — %s" % item["subject"] if item.get("subject") else "")
+        ident, evidence = item["id"], item["evidence"]
+    block = '<div class="finding">%s<span class="title">%s</span> <span class="id">%s</span>%s%s</div>' % (
+        _badge(item["status"], words), escape(title), escape(ident),
+        '<div class="ev">%s</div>' % escape(evidence) if evidence else "",
+        _remediation(item.get("remediation"), words))
+    if len(_PROBLEMS) >= PROBLEMS_KEPT:
+        _PROBLEMS.clear()
+    _PROBLEMS[key] = block
+    return block
 
 
 def render_html(fleet):
