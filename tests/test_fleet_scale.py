@@ -159,3 +159,100 @@ def test_memory_per_host_is_its_row_not_its_report(report_files, monkeypatch):
     finally:
         tracemalloc.stop()
     assert held < 600, held
+
+
+def test_sections_made_by_workers_are_the_page_the_parent_makes(report_files, monkeypatch):
+    """With --html the workers make each host's section (pack with details_lang); the page is
+    the one made from the records alone, in either language, and a section made in another
+    language than the page's is made again."""
+    monkeypatch.setattr(collect, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(collect, "BATCH", 3)
+    for lang, made_in in (("en", "en"), ("zh", "zh"), ("en", "zh")):
+        serial = aggregate.build_fleet(records(report_files), [], lang=lang)
+        pooled = aggregate.Aggregator()
+        for kind, item in collect.read_packed(report_files, workers=2, details_lang=made_in):
+            assert item[3][0] == made_in and b"</details>" in item[3][1]
+            pooled.add_packed(*item)
+        pooled = pooled.fleet([], lang=lang)
+        pooled["generated_at"] = serial["generated_at"]
+        section = pooled["hosts"][0].details(lang)
+        assert (section is None) == (made_in != lang)
+        assert "".join(render_html(pooled)) == "".join(render_html(serial))
+
+
+def test_a_line_made_of_cached_pieces_is_the_whole_line_escaped(report_files):
+    from hostcheck.report.escape import safe_json_text
+    kept = records(report_files)
+    odd = dict(kept[0], findings=[dict(f, evidence="x\ud800\x9b\u202ey") for f in kept[0]["findings"]])
+    for record in kept + [odd]:
+        assert aggregate.record_line(record) == safe_json_text(aggregate.json_line(record))
+    assert "\\ud800\\u009b\\u202e" in aggregate.record_line(odd)
+
+
+def test_without_processes_the_reports_are_read_here(report_files, monkeypatch):
+    """Where no process can be made (fork refused: a container's pid limit), the files are
+    read in this process, to the same document."""
+    import multiprocessing
+
+    def refuse(method=None):
+        raise OSError(11, "Resource temporarily unavailable")
+    serial = aggregate.build_fleet(records(report_files), [])
+    monkeypatch.setattr(collect, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(multiprocessing, "get_context", refuse)
+    fallback = aggregate.Aggregator()
+    for kind, item in collect.read_packed(report_files, workers=2):
+        fallback.add_packed(*item)
+    fallback = fallback.fleet([])
+    fallback["generated_at"] = serial["generated_at"]
+    assert views(fallback) == views(serial)
+
+
+def test_the_pool_runs_a_bounded_number_of_batches_ahead(report_files, monkeypatch):
+    """Results wait for the parent in at most IN_FLIGHT_PER_WORKER x workers batches, however
+    many files there are (Pool.imap queued them all)."""
+    submitted = []
+    real_pool = collect._pool
+
+    class Counting(object):
+        def __init__(self, pool):
+            self.pool = pool
+
+        def apply_async(self, func, args):
+            submitted.append(len(args[0]))
+            return self.pool.apply_async(func, args)
+
+        def __getattr__(self, name):
+            return getattr(self.pool, name)
+    monkeypatch.setattr(collect, "_pool", lambda workers: Counting(real_pool(workers)))
+    monkeypatch.setattr(collect, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(collect, "BATCH", 1)
+    monkeypatch.setattr(collect, "IN_FLIGHT_PER_WORKER", 1)
+    files = report_files * 5
+    reading = collect.read_packed(files, workers=2)
+    first = next(reading)
+    assert len(submitted) == 2          # the batch taken and one more
+    rest = list(reading)
+    assert len(submitted) == len(files) and [first] + rest == list(collect.read_packed(files, workers=1))
+
+
+def test_text_shows_a_huge_string_cut_and_escaped(report_files, tmp_path):
+    """A forged 2 MiB host name and title: the text view works on their first SHOWN_CHARS
+    characters, escaped as before (uncut, the narrow view took over 100 s CPU wrapping
+    them), and the JSON document keeps them whole."""
+    from hostcheck.fleet import text as fleet_text
+    with open(report_files[0], encoding="utf-8") as handle:
+        doc = json.load(handle)
+    huge_name = "\x1b[31m" + "n" * (2 * 1024 * 1024)
+    doc["host"]["hostname"] = huge_name
+    doc["findings"] = [dict(f, status="fail", title="t" * (2 * 1024 * 1024)) for f in doc["findings"][:1]]
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    fleet = aggregate.build_fleet(records([str(path)]), [])
+    assert fleet_text.v(huge_name) == "\\x1b[31m" + "n" * (fleet_text.SHOWN_CHARS - 6) + "…"
+    for width in (160, 80):
+        out = io.StringIO()
+        render(fleet, file=out, color=False, width=width)
+        shown = out.getvalue()
+        assert "\x1b" not in shown and "\\x1b[31mnnnn" in shown and "tttt" in shown
+        assert len(shown) < 20000, width
+    assert json.loads("".join(aggregate.json_chunks(fleet)))["hosts"][0]["hostname"] == huge_name
