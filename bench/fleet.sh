@@ -1,140 +1,113 @@
 #!/usr/bin/env bash
-# What `hostcheck fleet` costs on 10,000 host reports.
+# What `hostcheck fleet` costs on 1,000 and 10,000 real host reports, beside the floor of
+# reading and parsing them.
 #
-#   bash bench/fleet.sh [COUNT]          (default 10000; needs no engine, no root)
+#   bash bench/fleet.sh [COUNT...]        (default: 1000 10000; needs no engine, no root)
 #
-# Judges every real fixture capture (tests/data/systems/*.json) with `hostcheck analyze
-# --json`, then writes COUNT report files to a temporary directory: each a copy of one of
-# those real reports (in turn) with its own hostname and a few statuses rewritten (a pass
-# turned warn or fail, deterministic per host), written as `analyze --json` writes them.
-# Then times, each as a whole command:
-#   fleet DIR --json -o FILE     fleet DIR -o FILE (text)     fleet DIR --json --html FILE
-# plus the reading alone in one process and in a pool, and the peak memory (GNU time).
+# The reports are bench/fleet_reports.py's (as bench/run makes them): the stored real
+# captures (tests/data/systems, tests/data/captures) and a fresh capture of this machine
+# (BENCH_CAPTURE=FILE to give one), varied the way hosts of a fleet differ and judged by
+# this checkout, 20 directories. Per COUNT, with the files in the page cache:
+#   the floor      read + parse every file (orjson if installed, else json) in one process
+#                  per core, nothing else: what no fleet view can go below
+#   the commands   fleet DIR --json -o FILE, fleet DIR -o FILE (text), fleet DIR --json
+#                  -o /dev/null --html FILE: hyperfine, wall and CPU (user + system, the
+#                  worker processes included)
+#   peak memory    GNU time's maximum resident size (the largest of the parent and its workers)
 # Writes bench/results-fleet.md. The reports go to a temporary directory, removed at the end.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-COUNT=${1:-10000}
+if (($#)); then SIZES=("$@"); else SIZES=(1000 10000); fi
 PYTHON=${PYTHON:-python3}
 RUNS=${BENCH_RUNS:-3}
 WORK=$(mktemp -d /tmp/hc-fleet-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK/real" "$WORK/reports"
+unset PYTHONDONTWRITEBYTECODE
+"$PYTHON" -m compileall -q hostcheck >/dev/null
+command -v hyperfine >/dev/null || { echo "bench/fleet.sh: needs hyperfine" >&2; exit 2; }
 
-for capture in tests/data/systems/*.json; do
-    case $capture in *.expect.json) continue ;; esac
-    name=$(basename "$capture" .json)
-    # exit 1 only says the host has failures; 3 would be a broken fixture
-    "$PYTHON" -m hostcheck analyze "$capture" --json --lang en -o "$WORK/real/$name.json" || (($? == 1))
-done
+capture=${BENCH_CAPTURE:-}
+if [[ -z $capture ]]; then
+    capture="$WORK/this-machine.json"
+    "$PYTHON" -m hostcheck.capture -o "$capture" >/dev/null 2>&1 || capture=""
+fi
+bases=()
+[[ -n $capture && -s $capture ]] && bases=(--capture "$capture")
 
-"$PYTHON" - "$WORK/real" "$WORK/reports" "$COUNT" <<'EOF'
-import copy, glob, json, os, random, sys, time
-real_dir, out_dir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-started = time.perf_counter()
-bases = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(real_dir, "*.json")))]
-for index in range(count):
-    base = bases[index % len(bases)]
-    doc = dict(base)  # a shallow copy: only host and findings change
-    doc["host"] = dict(base["host"], hostname="node-%05d.%s" % (index, base["host"]["hostname"]))
-    rng = random.Random(index)
-    findings = list(base["findings"])
-    for _ in range(rng.randint(0, 3)):  # a few statuses differ from host to host
-        at = rng.randrange(len(findings))
-        findings[at] = dict(findings[at], status=rng.choice(("pass", "warn", "fail", "info")))
-    doc["findings"] = findings
-    summary = dict.fromkeys(("pass", "info", "warn", "fail", "skip", "error"), 0)
-    for finding in findings:
-        summary[finding["status"]] += 1
-    doc["summary"] = summary
-    # a tree of directories, as an Ansible fetch into one directory per group would leave
-    folder = os.path.join(out_dir, "group-%02d" % (index % 20))
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "node-%05d.json" % index), "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, ensure_ascii=False, indent=2)
-print("generated %d reports in %.1f s" % (count, time.perf_counter() - started), file=sys.stderr)
-EOF
-SIZE=$(du -sm "$WORK/reports" | cut -f1)
-
-# The reading alone (json.load + reduce per file), in this process and in the worker pool.
-read_alone=$("$PYTHON" - "$WORK/reports" <<'EOF'
-import sys, time
-sys.path.insert(0, ".")
-from hostcheck.fleet.collect import find_report_files, read_reports
-files = find_report_files([sys.argv[1]])
-rows = []
-for label, workers in (("1 process", 1), ("pool (%s)" % "cpu count", None)):
-    started = time.perf_counter()
-    hosts = sum(1 for kind, _ in read_reports(files, workers=workers) if kind == "host")
-    elapsed = time.perf_counter() - started
-    rows.append("| read + reduce, %s | %.2f s | %.0f reports/s | %d hosts |" % (label, elapsed, hosts / elapsed, hosts))
-print("\n".join(rows))
-EOF
-)
-
-peak() {  # peak resident memory of a whole command, in MB (GNU time), or "?"
-    if [[ -x /usr/bin/time ]]; then
-        /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
-        echo "$(($(tail -n 1 "$WORK/rss") / 1024)) MB"  # the file starts with "exited with 1" when a host fails
-    else
-        echo "?"
-    fi
-}
-
+parser=$("$PYTHON" -c 'import orjson; print("orjson %s" % orjson.__version__)' 2>/dev/null || echo "the json module")
 {
-    echo "# hostcheck fleet on ${COUNT} reports"
+    echo "# hostcheck fleet on real reports"
     echo
-    echo "${COUNT} report files (${SIZE} MB, in 20 directories), each a real \`hostcheck analyze --json\` report"
-    echo "of one of the $(ls "$WORK/real" | wc -l) fixture systems (tests/data/systems) with its own hostname and up to"
-    echo "three statuses rewritten; $(nproc) cores, shared with other test runs; $("$PYTHON" --version)."
+    echo "Reports by bench/fleet_reports.py (stored real captures and this machine's, varied and judged,"
+    echo "20 directories), files in the page cache, parsed with ${parser}; $(nproc) cores, shared with"
+    echo "other work (1-minute load average at the start: $(cut -d' ' -f1 /proc/loadavg)); $("$PYTHON" --version)."
     echo "Generated by bench/fleet.sh on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)."
     echo
-    echo "| step | time | rate | |"
-    echo "| --- | --- | --- | --- |"
-    echo "$read_alone"
-    echo
-    echo "Peak memory (GNU time, the parent process): --json $(peak "$PYTHON" -m hostcheck fleet "$WORK/reports" --json -o "$WORK/fleet.json"),"
-    echo "--html $(peak "$PYTHON" -m hostcheck fleet "$WORK/reports" --json -o /dev/null --html "$WORK/fleet.html")."
-    echo "Output sizes: fleet.json $(du -m "$WORK/fleet.json" | cut -f1) MB, fleet.html $(du -m "$WORK/fleet.html" | cut -f1) MB."
+    echo "CPU is user + system of all processes (the reading pool included), as hyperfine reports it."
     echo
 } >"$WORK/table.md"
 
-commands=(
-    -n "fleet --json" "$PYTHON -m hostcheck fleet $WORK/reports --json -o $WORK/out.json"
-    -n "fleet (text)" "$PYTHON -m hostcheck fleet $WORK/reports --no-color -o $WORK/out.txt"
-    -n "fleet --json --html" "$PYTHON -m hostcheck fleet $WORK/reports --json -o /dev/null --html $WORK/out.html"
+for size in "${SIZES[@]}"; do
+    reports="$WORK/reports-$size"
+    "$PYTHON" bench/fleet_reports.py "$reports" "$size" "${bases[@]}" >&2
+    megabytes=$(du -sm "$reports" | cut -f1)
+    cat "$(find "$reports" -name '*.json' | head -n 1)" >/dev/null
+
+    # The floor: the files read and parsed by one process per core, nothing kept.
+    floor=$("$PYTHON" - "$reports" <<'EOF'
+import multiprocessing, os, resource, sys, time
+from hostcheck.fleet.collect import find_report_files, parse
+from hostcheck.files import REPORT_LIMIT, read_regular
+
+def parse_batch(paths):
+    for path in paths:
+        parse(read_regular(path, REPORT_LIMIT, "a report"))
+    return len(paths)
+
+files = find_report_files([sys.argv[1]])
+batches = [files[i:i + 64] for i in range(0, len(files), 64)]
+started = time.perf_counter()
+with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool:
+    done = sum(pool.imap(parse_batch, batches))
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.2f s | %.2f s" % (wall, usage.ru_utime + usage.ru_stime))
+EOF
 )
-if command -v hyperfine >/dev/null; then
+    peak() {
+        /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
+        echo "$(($(tail -n 1 "$WORK/rss") / 1024)) MB"   # "exited with 1" first when a host fails
+    }
+    json_peak=$(peak "$PYTHON" -m hostcheck fleet "$reports" --json -o "$WORK/out.json")
+    text_peak=$(peak "$PYTHON" -m hostcheck fleet "$reports" --no-color -o "$WORK/out.txt")
+    html_peak=$(peak "$PYTHON" -m hostcheck fleet "$reports" --json -o /dev/null --html "$WORK/out.html")
+
     # --ignore-failure: exit 1 only says some host fails a rule
-    hyperfine --shell=none --warmup 1 --runs "$RUNS" --style basic --ignore-failure \
-        --export-markdown "$WORK/hyperfine.md" "${commands[@]}" >&2
-    { echo "Whole commands, files in the page cache (hyperfine --warmup 1 --runs $RUNS):"; echo
-      cat "$WORK/hyperfine.md"; } >>"$WORK/table.md"
-else
-    { echo "Whole commands, files in the page cache (one run each after a warm-up):"; echo
-      echo "| command | time |"; echo "| --- | --- |"
-      for ((i = 0; i < ${#commands[@]}; i += 3)); do
-          read -ra argv <<<"${commands[i + 2]}"
-          "${argv[@]}" >/dev/null 2>&1 || true
-          started=$(date +%s.%N); "${argv[@]}" >/dev/null 2>&1 || true; ended=$(date +%s.%N)
-          printf '| %s | %.2f s |\n' "${commands[i + 1]}" "$(echo "$ended - $started" | bc)"
-      done; } >>"$WORK/table.md"
-fi
-if command -v chromium >/dev/null; then
-    # How long a browser takes to open the 10,000-host page: load, lay out, run its script,
-    # paint the first screen (the screenshot is taken after the load event).
-    profile=$(mktemp -d)
-    started=$(date +%s.%N)
-    timeout 600 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile" \
-        --window-size=1400,1000 --screenshot="$WORK/fleet.png" "file://$WORK/fleet.html" >/dev/null 2>&1 || true
-    ended=$(date +%s.%N)
-    rm -rf "$profile"
-    if [[ -s $WORK/fleet.png ]]; then
-        { echo; printf 'Headless Chromium opens the %s MB page and paints it (--screenshot, process start included): %.1f s.\n' \
-            "$(du -m "$WORK/fleet.html" | cut -f1)" "$(echo "$ended - $started" | bc)"; } >>"$WORK/table.md"
-    fi
-fi
+    hyperfine --shell=none --ignore-failure --warmup 1 --runs "$RUNS" --style basic \
+        --export-json "$WORK/hyperfine-$size.json" \
+        -n "fleet --json" "$PYTHON -m hostcheck fleet $reports --json -o $WORK/out.json" \
+        -n "fleet text" "$PYTHON -m hostcheck fleet $reports --no-color -o $WORK/out.txt" \
+        -n "fleet --html" "$PYTHON -m hostcheck fleet $reports --json -o /dev/null --html $WORK/out.html" >&2
+    {
+        printf '## %s reports (%s MB)\n\n' "$size" "$megabytes"
+        echo "| step | wall: mean ± σ (min) | CPU | peak memory (largest process) |"
+        echo "| --- | --- | --- | --- |"
+        echo "| floor: read + parse only, $(nproc) processes | ${floor%% |*} | ${floor##*| } | |"
+        "$PYTHON" - "$WORK/hyperfine-$size.json" "$json_peak" "$text_peak" "$html_peak" <<'EOF'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+for result, peak in zip(results, sys.argv[2:]):
+    print("| %s | %.2f ± %.2f s (%.2f s) | %.2f s | %s |" % (
+        result["command"], result["mean"], result["stddev"] or 0, result["min"],
+        result["user"] + result["system"], peak))
+EOF
+        echo
+        echo "Output sizes: --json $(du -m "$WORK/out.json" | cut -f1) MB, text $(du -k "$WORK/out.txt" | cut -f1) KB, --html $(du -m "$WORK/out.html" | cut -f1) MB."
+        echo
+    } >>"$WORK/table.md"
+    rm -rf "$reports"
+done
 cp "$WORK/table.md" bench/results-fleet.md
 cat bench/results-fleet.md

@@ -183,7 +183,15 @@ def _matrix(fleet, words, anchors):
                 + [words["area"].get(a, a) for a in fleet["areas"]], vertical_from=4)
     yield "<tbody>"
     hosts = sorted(fleet["hosts"], key=lambda h: (-_rank(h["worst"]), h["hostname"], h["source"]))
+    # Hosts with the same statuses share one areas dict (aggregate.Aggregator): its cells are
+    # made once per distinct dict, not once per host.
+    area_cells = {}
     for host in hosts:
+        areas = host["areas"]
+        cells = area_cells.get(id(areas))
+        if cells is None:
+            cells = area_cells[id(areas)] = (areas, "".join(_status_cell(areas.get(area), words)
+                                                           for area in fleet["areas"]))
         # The matrix shows the short OS id and version; the full name is in the tooltip.
         yield ('<tr data-rank="%d"><td class="nw"><a href="#%s">%s</a></td><td class="nw" title="%s">%s</td>'
                '<td class="nw">%s</td><td class="nw">%s</td>%s%s</tr>' % (
@@ -191,7 +199,7 @@ def _matrix(fleet, words, anchors):
                    escape(" ".join(filter(None, (host["os"]["id"] or host["os"]["name"], host["os"]["version"])))
                           or "?"),
                    escape(host["platform"] or "?"), escape(host["kernel"] or "?"), _status_cell(host["worst"], words),
-                   "".join(_status_cell(host["areas"].get(area), words) for area in fleet["areas"])))
+                   cells[1]))
     yield "</tbody></table></div>"
 
 

@@ -271,10 +271,16 @@ def _wide_matrix(fleet, words, hosts, heads, area_widths, left, paint):
     cells = {status: [paint(_fit(words["status"].get(status, status), w), STYLE.get(status, "")) for w in area_widths]
              for status in STATUS_RANK}
     cells[None] = [paint(_fit("·", w), "dim") for w in area_widths]
+    by_areas = {}       # hosts with the same statuses share one areas dict (aggregate.Aggregator)
     for host, row in zip(hosts, rows):
         identity = paint(_fit(row[0], id_widths[0]), "bold") + " " + " ".join(
             _fit(value, w) for value, w in zip(row[1:], id_widths[1:]))
-        statuses = " ".join(cells[host["areas"].get(area)][i] for i, area in enumerate(fleet["areas"]))
+        areas = host["areas"]
+        made = by_areas.get(id(areas))
+        if made is None:
+            made = by_areas[id(areas)] = (areas, " ".join(cells[areas.get(area)][i]
+                                                          for i, area in enumerate(fleet["areas"])))
+        statuses = made[1]
         lines.append(identity + " " + statuses)
     return lines
 
