@@ -189,8 +189,11 @@ def test_socket_tables_read_once_per_network_namespace(monkeypatch):
     files = capture.sections["files"]
     for name in core.SOCKET_TABLES:
         mine = "/proc/%d/net/%s" % (os.getpid(), name)
-        assert files[mine] == files["/proc/net/" + name]
         assert "content" in files[mine]
+        if files[mine].get("source"):   # a container's tcp tables: sock_diag (test_capture_sockdiag.py)
+            assert name in ("tcp", "tcp6")
+        else:
+            assert files[mine] == files["/proc/net/" + name]
     assert len(reads) == len(core.SOCKET_TABLES)
 
 
