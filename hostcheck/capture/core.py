@@ -30,7 +30,6 @@ from hostcheck.capture.probes import (  # noqa: F401 (names other modules read f
     LOG_TAIL, ROOT_ONLY, RPM_CHANGELOG_COMMANDS, RPM_DATABASE_DIRS, RPM_DATABASE_FILES, RPM_OWNER_COMMANDS,
     SOCKET_TABLES, STAT_PATHS, binfmt_mount_state)
 
-_LISTENING_TABLES = ("tcp", "tcp6")     # a container's: from sock_diag when it answers (socket_tables)
 _PERMISSION_HINT = r"permission denied|you must be root|operation not permitted"
 
 
@@ -169,9 +168,10 @@ class _Lane(object):
 
 
 class Capture(object):
-    def __init__(self, timeout=5.0, environ=None, sockets=True, host=None):
+    def __init__(self, timeout=5.0, environ=None, sockets=True, host=None, running_inspects=True):
         self.timeout = float(timeout)
         self.sockets = sockets
+        self.running_inspects = running_inspects    # False: running containers' inspects left out (take)
         self.host = host            # -H/--host: the engine the user named, before DOCKER_HOST & co
         self.endpoint = None        # engine_api.Endpoint, once engine_probes has worked it out
         self.environ = os.environ if environ is None else environ
@@ -214,8 +214,8 @@ class Capture(object):
         return self.sections[section]
 
     def submit(self, lane, on_timeout, function, *args):
-        """Run function(*args) in `lane`; on_timeout = (section, key, record) used when it
-        has not finished by the deadline (or raised)."""
+        """Run function(*args) in `lane`; on_timeout = (section, key, record), or a list of
+        them, used when it has not finished by the deadline (or raised)."""
         with self.cond:
             if self.closed:
                 return
@@ -227,8 +227,8 @@ class Capture(object):
             try:
                 function(*args)
             except Exception as exc:  # a probe that breaks is recorded, the rest goes on
-                section, key, _ = on_timeout
-                self.put(section, key, {"error": "error", "detail": "%s: %s" % (exc.__class__.__name__, exc)})
+                for section, key, _ in (on_timeout if isinstance(on_timeout, list) else [on_timeout]):
+                    self.put(section, key, {"error": "error", "detail": "%s: %s" % (exc.__class__.__name__, exc)})
             finally:
                 with self.cond:
                     self.pending.pop(task_id, None)
@@ -268,8 +268,9 @@ class Capture(object):
             self.closed = True
             late = list(self.pending.values())
             live = list(self.processes_live)
-        for section, key, record in late:
-            self._target(section)[key] = record
+        for on_timeout in late:
+            for section, key, record in (on_timeout if isinstance(on_timeout, list) else [on_timeout]):
+                self._target(section)[key] = record
         for proc in live:  # a command still running at the deadline is cut
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -336,26 +337,64 @@ class Capture(object):
             self.put("files", BINFMT_DIR + "/status", dict(record))
 
     def socket_tables(self, pid=None):
-        """/proc/[pid/]net/{tcp,tcp6,udp,udp6}: the host's, or a container's network namespace.
+        """/proc/[pid/]net/{tcp,tcp6,udp,udp6}: the host's, or a container's network namespace
+        (container_probes).
 
         Reading a tcp table walks the kernel's whole established-connection hash (about
         5 ms with 262144 buckets, whatever the namespace holds), so each namespace is read
         once: containers sharing one (pods, --network host, container:ID) get the same text.
-        A container's tcp and tcp6 come from netlink sock_diag instead when it can answer
-        (hostcheck/capture/sockdiag.py: its listening sockets, in the file's format, ~0.1 ms);
-        the udp tables are cheap to read (the udp hash is small).
         """
-        base = "/proc/net/" if pid is None else "/proc/%d/net/" % pid
+        if pid is not None:
+            self.container_probes(pid, None)
+            return
         try:
-            namespace = os.readlink("/proc/self/ns/net" if pid is None else "/proc/%d/ns/net" % pid)
+            namespace = os.readlink("/proc/self/ns/net")
+        except OSError:
+            namespace = "/proc/net/"  # no way to tell: read this one on its own
+        for name in SOCKET_TABLES:
+            self.submit("io", ("files", "/proc/net/" + name, {"error": "timeout"}),
+                        self._read_socket_table, "/proc/net/" + name, (namespace, name))
+
+    def container_probes(self, pid, resolv):
+        """A running container's socket tables (with `sockets`) and its resolv.conf file
+        (`resolv`, None: not read), in one task of the netns lane."""
+        base = "/proc/%d/net/" % pid
+        names = SOCKET_TABLES if self.sockets else ()
+        keys = [("files", path, {"error": "timeout"}) for path in [base + name for name in names] + [resolv] if path]
+        if keys:
+            self.submit("netns", keys, self._container_probes, pid, base, names, resolv)
+
+    def _container_probes(self, pid, base, names, resolv):
+        if names:
+            self._container_tables(pid, base, names)
+        if resolv:
+            self.put("files", resolv, read_text(resolv))
+
+    def _container_tables(self, pid, base, names):
+        """The socket tables of a container's namespace: netlink sock_diag's answer, once per
+        namespace (hostcheck/capture/sockdiag.py: its listening sockets in the file's format,
+        ~0.1 ms for the four), else each file itself."""
+        from hostcheck.capture import sockdiag   # only a capture with running containers needs it
+        try:
+            namespace = os.readlink("/proc/%d/ns/net" % pid)
         except OSError:
             namespace = base  # no way to tell: read this one on its own
-        for name in SOCKET_TABLES:
-            on_timeout = ("files", base + name, {"error": "timeout"})
-            if pid is not None and name in _LISTENING_TABLES:
-                self.submit("netns", on_timeout, self._listening_table, pid, base, name, namespace)
-            else:
-                self.submit("io", on_timeout, self._read_socket_table, base + name, (namespace, name))
+        slot = self._slot((namespace, "sock_diag"))
+        with slot["lock"]:
+            if slot["record"] is None:
+                if self.listening is None:
+                    self.listening = sockdiag.NetnsListeners(timeout=self.probe_timeout())
+                # A table the kernel lacks (IPv6 disabled) stays the file read's not_found.
+                present = [name for name in names if os.path.exists(base + name)]
+                texts = self.listening.tables(pid, present) if present else {}
+                slot["record"] = dict((name, {"content": text, "source": sockdiag.SOURCE})
+                                      for name, text in texts.items())
+            records = slot["record"]
+        for name in names:
+            if name in records:
+                self.put("files", base + name, dict(records[name]))
+            else:   # no answer from sock_diag for this one: the file, as for the host's
+                self._read_socket_table(base + name, (namespace, name))
 
     def _slot(self, slot_key):
         with self.cond:
@@ -370,31 +409,6 @@ class Capture(object):
             if slot["record"] is None or "error" in slot["record"]:  # e.g. that process exited
                 slot["record"] = read_text(path)
         self.put("files", path, dict(slot["record"]))
-
-    def _listening_table(self, pid, base, name, namespace):
-        """One of a container's tcp tables (the netns lane): sock_diag's answer for both,
-        once per namespace, else the file itself."""
-        from hostcheck.capture import sockdiag   # only a capture with running containers needs it
-        slot = self._slot((namespace, "listening"))
-        with slot["lock"]:
-            if slot["record"] is None:
-                if self.listening is None:
-                    self.listening = sockdiag.NetnsListeners(timeout=self.probe_timeout())
-                names = []
-                for table in _LISTENING_TABLES:   # a table the kernel lacks (no IPv6) stays not_found
-                    try:
-                        os.stat(base + table)
-                        names.append(table)
-                    except OSError:
-                        pass
-                texts = self.listening.tables(pid, names) if names else None
-                slot["record"] = dict((table, {"content": text, "source": sockdiag.SOURCE})
-                                      for table, text in (texts or {}).items())
-            record = slot["record"].get(name)
-        if record is None:      # no answer from sock_diag for this one: the file as before
-            self._read_socket_table(base + name, (namespace, name))
-        else:
-            self.put("files", base + name, dict(record))
 
     def _list(self, path):
         self.put("dirs", path, list_dir(path))
@@ -615,7 +629,8 @@ class Capture(object):
                 if not object_id:
                     continue
                 if path.startswith("/containers/"):
-                    self.get("/containers/%s/json" % object_id, self._on_container)
+                    if self.running_inspects or item.get("State") != "running":
+                        self.get("/containers/%s/json" % object_id, self._on_container)
                 elif path == "/images/json":
                     self.get("/images/%s/json" % object_id, _ignore)
                 elif path == "/networks":
@@ -629,10 +644,11 @@ class Capture(object):
         pid = state.get("Pid") or 0
         # A remote engine's pids and paths name nothing on this host: read them only here.
         local = self.local_engine()
-        if local and state.get("Running") and isinstance(pid, int) and pid > 0 and self.sockets:
-            self.socket_tables(pid)
         resolv = body.get("ResolvConfPath")
-        if local and isinstance(resolv, str) and resolv.startswith("/"):
+        resolv = resolv if local and isinstance(resolv, str) and resolv.startswith("/") else None
+        if local and state.get("Running") and isinstance(pid, int) and pid > 0:
+            self.container_probes(pid, resolv)
+        elif resolv:
             self.file(resolv)
         if state.get("Status") == "exited" and state.get("ExitCode"):
             tty = bool((body.get("Config") or {}).get("Tty"))
@@ -775,13 +791,18 @@ def _is_firewalld(name, cmdline):
     return False
 
 
-def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_commands=(), host=None):
+def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_commands=(), host=None,
+         running_inspects=None):
     """Capture this host; returns the capture document (a dict). Never changes the host.
 
     sockets=False leaves out what only the network trees read — socket tables (the
     host's and each running container's) and the owners of listening sockets — for a
-    faster `check`: on this kernel a tcp table costs ~4 ms to read, per namespace. The
+    faster `check`: on this kernel each of the host's tcp tables costs ~5 ms to read. The
     documents `capture` writes and `net` judges always have them (SPEC).
+    running_inspects=False (None: as `sockets`) leaves out /containers/ID/json, and so the
+    resolv.conf, of each container the list shows running: only the trees of `net`, `image`
+    and `preflight` read them; `check` judges none of it (its image trees look at exited
+    containers, docker.networks takes the gateways the list shows), ~0.5 ms per container.
     registry_refs: image references whose registry is asked, through the engine, which
     platforms it offers (docker.registry; hostcheck/capture/registry.py).
     extra_commands: more read-only argv tuples, run beside COMMANDS (preflight adds the
@@ -789,7 +810,8 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_comman
     host: the engine the user named with -H/--host (before DOCKER_HOST, DOCKER_CONTEXT and the
     docker CLI's current context; engine_api.resolve_endpoint).
     """
-    capture = Capture(timeout, sockets=sockets, host=host)
+    capture = Capture(timeout, sockets=sockets, host=host,
+                      running_inspects=sockets if running_inspects is None else running_inspects)
     mounts = read_text("/proc/mounts")
     # The slow starters first: engine lists, the process scan (firewall-cmd waits on it),
     # the commands; file reads are quick and go last.
