@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -174,6 +175,32 @@ def test_psutil_process_table_and_listeners():
                      "name": capture_name(os.getpid())}]
 
 
+def test_process_table_names_are_psutils(tmp_path):
+    """With psutil, the capture's table is psutil.process_iter's (its names: a name the
+    kernel cut at 15 characters is extended from the command line), read from /proc alone."""
+    psutil = pytest.importorskip("psutil")
+    long_named = tmp_path / "hostcheck-a-long-process-name"
+    long_named.symlink_to(shutil.which("sleep"))
+    proc = subprocess.Popen([str(long_named), "30"])
+    try:
+        time.sleep(0.2)
+        ours = dict((item["pid"], item["name"]) for item in core._proc_table(long_names=True))
+        theirs = {}
+        for process in psutil.process_iter():
+            try:
+                theirs[process.pid] = (process.name(), process.cmdline())
+            except psutil.Error:
+                continue
+    finally:
+        proc.kill()
+        proc.wait()
+    assert ours[proc.pid] == theirs[proc.pid][0] == "hostcheck-a-long-process-name"
+    # Kernel threads (no command line) may change their name between the two reads.
+    common = [pid for pid in ours if pid in theirs and theirs[pid][1]]
+    assert len(common) > 10
+    assert [(pid, ours[pid]) for pid in common] == [(pid, theirs[pid][0]) for pid in common]
+
+
 def capture_name(pid):
     with open("/proc/%d/comm" % pid) as handle:
         return handle.read().strip()
@@ -237,7 +264,7 @@ def test_firewalld_process_scan_ignores_a_process_that_only_mentions_it(monkeypa
     time.sleep(0.2)         # its /proc/PID/cmdline is the script's once exec is done
     try:
         capture = core.Capture(timeout=2.0)
-        monkeypatch.setattr(core, "_proc_table", lambda: [{"pid": proc.pid, "name": "python3"}])
+        monkeypatch.setattr(core, "_proc_table", lambda long_names=False: [{"pid": proc.pid, "name": "python3"}])
         capture.sockets = False
         capture.process_probes()
         capture.wait()
