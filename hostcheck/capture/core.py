@@ -384,8 +384,10 @@ class Capture(object):
             if slot["record"] is None:
                 if self.listening is None:
                     self.listening = sockdiag.NetnsListeners(timeout=self.probe_timeout())
-                # A table the kernel lacks (IPv6 disabled) stays the file read's not_found.
-                present = [name for name in names if os.path.exists(base + name)]
+                # A table the kernel lacks (IPv6 disabled: tcp6 and udp6) stays the file
+                # read's not_found.
+                ipv6 = os.path.exists(base + "tcp6")
+                present = [name for name in names if ipv6 or not name.endswith("6")]
                 texts = self.listening.tables(pid, present) if present else {}
                 slot["record"] = dict((name, {"content": text, "source": sockdiag.SOURCE})
                                       for name, text in texts.items())
@@ -828,24 +830,33 @@ def take(timeout=5.0, redact=False, sockets=True, registry_refs=(), extra_comman
     host: the engine the user named with -H/--host (before DOCKER_HOST, DOCKER_CONTEXT and the
     docker CLI's current context; engine_api.resolve_endpoint).
     """
-    capture = Capture(timeout, sockets=sockets, host=host,
-                      running_inspects=sockets if running_inspects is None else running_inspects)
-    mounts = read_text("/proc/mounts")
-    # The slow starters first: engine lists, the process scan (firewall-cmd waits on it),
-    # the commands; file reads are quick and go last.
-    capture.engine_probes()
-    capture.process_probes()
-    capture.run_commands(extra_commands)
-    capture.host_probes(mounts)
-    capture.wait()
-    doc = capture.document()
-    if registry_refs:
-        from hostcheck.capture import registry  # only when asked: it is not needed otherwise
-        registry.record(doc, registry_refs, timeout, endpoint=capture.endpoint)
-    # Every string of the document: files (/proc and /usr/share/doc too), command output,
-    # engine answers, registry answers, the process table, logs, /proc/cmdline.
-    doc = scrub_secrets(doc)
-    if redact:
-        doc = pseudonymise(doc)
-        doc["redacted"] = True
-    return doc
+    # No cyclic garbage collection meanwhile: the document is a tree of some 100,000 objects
+    # (300 running containers) that the collector would walk again and again for nothing.
+    import gc
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        capture = Capture(timeout, sockets=sockets, host=host,
+                          running_inspects=sockets if running_inspects is None else running_inspects)
+        mounts = read_text("/proc/mounts")
+        # The slow starters first: engine lists, the process scan (firewall-cmd waits on it),
+        # the commands; file reads are quick and go last.
+        capture.engine_probes()
+        capture.process_probes()
+        capture.run_commands(extra_commands)
+        capture.host_probes(mounts)
+        capture.wait()
+        doc = capture.document()
+        if registry_refs:
+            from hostcheck.capture import registry  # only when asked: it is not needed otherwise
+            registry.record(doc, registry_refs, timeout, endpoint=capture.endpoint)
+        # Every string of the document: files (/proc and /usr/share/doc too), command output,
+        # engine answers, registry answers, the process table, logs, /proc/cmdline.
+        doc = scrub_secrets(doc)
+        if redact:
+            doc = pseudonymise(doc)
+            doc["redacted"] = True
+        return doc
+    finally:
+        if collecting:
+            gc.enable()
