@@ -6,23 +6,45 @@ import re
 import pytest
 
 from hostcheck.judge import STATUSES, load_catalogue
-from hostcheck.judge.compile import (AREAS, CatalogueError, DEFAULT_OUTPUT, build_catalogue,
-                                      dump_catalogue)
+from hostcheck.judge.compile import (AREAS, CatalogueError, DEFAULT_OUTPUT, build_catalogue, cases_output,
+                                      dump_cases, dump_catalogue)
 from hostcheck.judge.conditions import facts_read
 from hostcheck.judge.text import placeholders
 from hostcheck.facts import FACTS
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(cases=True)
 RULES = CATALOGUE.rules
 SPEC_AREAS = {"arch", "kernel", "binfmt", "runtime", "cgroup", "storage", "security",
               "firewall", "network", "dns", "docker", "image"}
 
 
 def test_catalogue_file_is_fresh():
-    """Compiling rules/*.yaml now gives exactly hostcheck/data/catalogue.json."""
+    """Compiling rules/*.yaml now gives exactly hostcheck/data/catalogue.json and cases.json."""
+    built = build_catalogue()
     with open(DEFAULT_OUTPUT, encoding="utf-8") as handle:
-        assert handle.read() == dump_catalogue(build_catalogue()), \
-            "run: python -m hostcheck.judge.compile"
+        assert handle.read() == dump_catalogue(built), "run: python -m hostcheck.judge.compile"
+    with open(cases_output(DEFAULT_OUTPUT), encoding="utf-8") as handle:
+        assert handle.read() == dump_cases(built), "run: python -m hostcheck.judge.compile"
+
+
+def test_cases_are_apart_and_complete():
+    """catalogue.json holds no cases (no report reads them); load_catalogue(cases=True)
+    gives every rule and tree the cases it was compiled with."""
+    built = build_catalogue()
+    plain = json.loads(dump_catalogue(built))
+    assert not [rule["id"] for rule in plain["rules"] if "cases" in rule]
+    assert not [tree_id for tree_id, tree in plain["trees"].items() if "cases" in tree]
+    assert [rule.get("cases") for rule in RULES] == [rule.get("cases") for rule in built["rules"]]
+    assert {i: t.get("cases") for i, t in CATALOGUE.trees.items()} == {i: t.get("cases") for i, t in built["trees"].items()}
+    assert all(rule["cases"] for rule in RULES)
+
+
+def test_stored_reads_are_what_the_rules_read():
+    """The reads the compiler stored are what walking the loaded rules and trees gives."""
+    from hostcheck.judge.catalogue import compute_reads
+    assert CATALOGUE.reads == {name: None if members is None else frozenset(members)
+                               for name, members in compute_reads(RULES, CATALOGUE.trees).items()}
+    assert CATALOGUE.reads["kernel.config_enabled"] and CATALOGUE.reads["os.id"] is None
 
 
 def test_version_and_areas():

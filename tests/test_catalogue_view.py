@@ -1,6 +1,9 @@
 """`hostcheck rules list` / `rules show`: every rule explains itself in both languages."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -65,3 +68,26 @@ def test_show_json_is_the_explanation():
     assert "docker.tls_verify" in data["reads"]
     fixes = [o["remediation"] for o in data["outcomes"] if o.get("remediation")]
     assert fixes and "any" in fixes[0]["commands"]
+
+
+def test_rules_show_in_a_fresh_process_judges_the_cases_kept_apart(tmp_path):
+    """The cases live in cases.json, which a report never loads: `rules show` in a process
+    where nothing else loaded them still gives its examples; `analyze` does not open it."""
+    shown = subprocess.run([sys.executable, "-m", "hostcheck", "rules", "show", "arch-host-platform", "--json"],
+                           capture_output=True, text=True, check=True)
+    assert [case["name"] for case in json.loads(shown.stdout)["cases"]] == \
+        ["Kunpeng 920 with Kylin V10", "page size not captured", "uname missing"]
+    probe = ("import builtins, sys\n"
+             "opened = []\n"
+             "real = builtins.open\n"
+             "builtins.open = lambda path, *a, **k: (opened.append(str(path)), real(path, *a, **k))[1]\n"
+             "sys.argv = ['hostcheck', 'analyze', sys.argv[1], '--json', '-o', sys.argv[2]]\n"
+             "from hostcheck.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "import json\nprint(json.dumps([p for p in opened if p.endswith('.json')]))\n")
+    capture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "captures", "debian12-this-machine.json")
+    run_probe = subprocess.run([sys.executable, "-c", probe, capture, str(tmp_path / "report.json")],
+                               capture_output=True, text=True, check=True)
+    opened = [os.path.basename(path) for path in json.loads(run_probe.stdout)]
+    assert "catalogue.json" in opened and "cases.json" not in opened, opened
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["findings"]

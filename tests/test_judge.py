@@ -190,6 +190,23 @@ def test_template_allows_dots_joins_lists_and_never_crashes():
     assert FactTemplate("${a.b}").render(lambda name: (True, True), "zh") == "是"
 
 
+@pytest.mark.parametrize("value", [
+    ["CONFIG_%04d" % n for n in range(1200)],            # kernel.config_enabled's size
+    {"CONFIG_%d" % n: "y" for n in range(300)},
+    ["a" * 119], ["a" * 120], ["a" * 121], ["a" * 60, "b" * 59], ["a" * 60, "b" * 60], ["x", "y"], [[1, 2], [3]], [],
+])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_evidence_shows_a_long_value_as_the_full_text_would_start(value, lang):
+    """Evidence formats no more of a value than it shows: the same 120 characters as
+    formatting it whole (the limit is exact at 119, 120 and 121 characters)."""
+    from hostcheck.judge.conditions import _SHOWN, _show
+    from hostcheck.judge.text import format_value
+    whole = format_value(value, lang)
+    assert _show(value, lang) == (whole if len(whole) <= _SHOWN else whole[:_SHOWN - 1] + "…")
+    prefix = format_value(value, lang, limit=_SHOWN)
+    assert whole.startswith(prefix) and (prefix == whole or len(prefix) > _SHOWN)
+
+
 # --------------------------------------------------------------------------- judge
 
 def rule(rule_id="test-rule", area="kernel", **fields):

@@ -16,7 +16,7 @@ from hostcheck.parse import runtimes
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUTPUTS = os.path.join(HERE, "data", "outputs", "openeuler-packages")
 SYSTEMS = os.path.join(HERE, "data", "systems")
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(cases=True)
 RULES = {rule["id"]: rule for rule in CATALOGUE.rules}
 
 

@@ -1,6 +1,8 @@
 """osrelease: distro over captured release files, plus vendor knowledge."""
 
 
+import os
+
 import pytest
 
 from hostcheck.parse import osrelease
@@ -78,3 +80,26 @@ def test_the_distro_path_is_repeatable_and_leaves_no_temp_dir():
     files = release_files("centos7")
     assert osrelease.identify(files) == osrelease.identify(files)
     assert set(glob.glob(tempfile.gettempdir() + "/*")) - before == set()
+
+
+def test_the_private_root_is_this_users_alone_in_tmpdir_and_goes(tmp_path, monkeypatch):
+    """The release files are written in a new 0700 directory under $TMPDIR, removed after."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    made = []
+    real_read_in = osrelease._read_in
+
+    def spy(distro, present, root):
+        made.append((root, oct(os.stat(root).st_mode & 0o777), sorted(os.listdir(root))))
+        return real_read_in(distro, present, root)
+
+    monkeypatch.setattr(osrelease, "_read_in", spy)
+    assert osrelease.identify(release_files("kylin-v10-sp3"))["service_pack"] == "SP3"
+    (root, mode, listed), = made
+    assert os.path.dirname(root) == str(tmp_path) and mode == "0o700" and listed == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unusable_tmpdir_falls_back_to_tempfiles_choice(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    assert osrelease.identify(release_files("centos7"))["id"] == "centos"
+    assert not (tmp_path / "missing").exists()

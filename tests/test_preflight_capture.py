@@ -12,7 +12,7 @@ from hostcheck.capture.compose import VERSION_COMMANDS, choose_tool, config_argv
 from hostcheck.judge import load_catalogue
 from hostcheck.preflight.subjects import SUBJECT_FACTS
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(cases=True)
 
 
 def test_a_preflight_capture_records_both_compose_tools():

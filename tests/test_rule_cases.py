@@ -4,7 +4,7 @@ import pytest
 
 from hostcheck.judge import load_catalogue, run_case, run_tree_case
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(cases=True)
 CASES = [pytest.param(rule, case, id="%s/%s" % (rule["id"], case.get("name") or index + 1))
          for rule in CATALOGUE.rules for index, case in enumerate(rule.get("cases", ()))]
 

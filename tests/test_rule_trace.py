@@ -15,7 +15,7 @@ from hostcheck.report import rule_trace
 from hostcheck.report.rule_trace import find_mentions, render_trace_lines, trace
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-RULES = load_catalogue().rules
+RULES = load_catalogue(cases=True).rules
 
 
 def run(*args, code=0):

@@ -62,6 +62,8 @@ def run_tree_case(tree, case, lang="en"):
 
 def run_cases(catalogue, lang="en"):
     """[(rule or tree id, case name, problems)] for every case of every rule and tree."""
+    if hasattr(catalogue, "load_cases"):
+        catalogue.load_cases()
     results = []
     for rule in catalogue.rules:
         for index, case in enumerate(rule.get("cases", ())):

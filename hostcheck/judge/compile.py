@@ -1,4 +1,5 @@
-"""Compile rules/*.yaml and rules/trees/*.yaml into hostcheck/data/catalogue.json.
+"""Compile rules/*.yaml and rules/trees/*.yaml into hostcheck/data/catalogue.json
+(and the rules' and trees' cases into cases.json beside it).
 
     python -m hostcheck.judge.compile [--rules DIR] [--output FILE] [--check]
 
@@ -16,6 +17,7 @@ import os
 import re
 import sys
 
+from hostcheck.judge.catalogue import CASES_FILE, compute_reads
 from hostcheck.judge.conditions import LIST_VALUE_OPS, OPS, PATTERN_OPS, PLAIN_OPS
 from hostcheck.judge.netmatch import PATTERN_KEYS
 from hostcheck.judge.rules import STATUSES
@@ -456,24 +458,49 @@ def build_catalogue(rules_dir=DEFAULT_RULES):
         raise CatalogueError("%s holds no rules" % rules_dir)
     _tidy_zh(rules)
     _tidy_zh(trees)
-    return {"version": CATALOGUE_VERSION, "rules": rules, "trees": trees}
+    return {"version": CATALOGUE_VERSION, "rules": rules, "trees": trees, "reads": compute_reads(rules, trees)}
+
+
+def _without_cases(entry):
+    return {key: value for key, value in entry.items() if key != "cases"}
 
 
 def dump_catalogue(catalogue):
-    """The catalogue as the exact text written to catalogue.json."""
-    return json.dumps(catalogue, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+    """The catalogue as the exact text written to catalogue.json: without the cases, which
+    no report reads (dump_cases)."""
+    slim = dict(catalogue, rules=[_without_cases(rule) for rule in catalogue["rules"]],
+                trees={tree_id: _without_cases(tree) for tree_id, tree in catalogue["trees"].items()})
+    return _dump(slim)
+
+
+def dump_cases(catalogue):
+    """The rules' and trees' cases as the exact text written to cases.json:
+    {"rules": {rule id: cases}, "trees": {tree id: cases}}."""
+    return _dump({"rules": {rule["id"]: rule["cases"] for rule in catalogue["rules"] if "cases" in rule},
+                  "trees": {tree_id: tree["cases"] for tree_id, tree in catalogue["trees"].items()
+                            if "cases" in tree}})
+
+
+def _dump(document):
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def cases_output(output):
+    """Where cases.json goes: beside the catalogue file `output`."""
+    return os.path.join(os.path.dirname(os.path.abspath(output)), CASES_FILE)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m hostcheck.judge.compile",
                                      description="Compile rules/*.yaml into catalogue.json.")
     parser.add_argument("--rules", default=DEFAULT_RULES, help="rules directory")
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="catalogue file to write")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="catalogue file to write (cases.json goes beside it)")
     parser.add_argument("--check", action="store_true",
                         help="only report whether the catalogue file is up to date")
     args = parser.parse_args(argv)
     try:
-        text = dump_catalogue(build_catalogue(args.rules))
+        catalogue = build_catalogue(args.rules)
+        texts = {args.output: dump_catalogue(catalogue), cases_output(args.output): dump_cases(catalogue)}
     except CatalogueError as exc:
         sys.stderr.write("compile: %s\n" % exc)
         return 1
@@ -481,17 +508,19 @@ def main(argv=None):
         sys.stderr.write("compile: PyYAML is needed to compile rules (pip install PyYAML)\n")
         return 1
     if args.check:
-        try:
-            with open(args.output, encoding="utf-8") as handle:
-                current = handle.read()
-        except OSError:
-            current = None
-        if current != text:
-            sys.stderr.write("compile: %s is out of date\n" % args.output)
-            return 1
+        for path, text in texts.items():
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    current = handle.read()
+            except OSError:
+                current = None
+            if current != text:
+                sys.stderr.write("compile: %s is out of date\n" % path)
+                return 1
         return 0
-    with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    for path, text in texts.items():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
     return 0
 
 

@@ -160,7 +160,7 @@ class Scope(object):
 
 
 def _show(value, lang):
-    text = format_value(value, lang)
+    text = format_value(value, lang, limit=_SHOWN)
     if len(text) > _SHOWN:
         text = text[:_SHOWN - 1] + "…"
     return text

@@ -35,29 +35,45 @@ class FactTemplate(string.Template):
         return self.pattern.sub(fill, self.template)
 
 
-def format_value(value, lang="en"):
-    """A fact value as a person reads it: lists joined with ', ' (Chinese: the enumeration comma 、)."""
+def format_value(value, lang="en", limit=None):
+    """A fact value as a person reads it: lists joined with ', ' (Chinese: the enumeration comma 、).
+
+    With `limit`, a list or mapping stops growing once the text is longer than `limit`
+    characters: the same text up to there, for a caller that shows no more (evidence
+    shows 120 characters of kernel.config_enabled's ~1,200 options).
+    """
     joiner = _JOIN.get(lang, ", ")
     if isinstance(value, bool):
         return _BOOL.get(lang, _BOOL["en"])[value]
     if isinstance(value, (list, tuple)):
         if not value:
             return _EMPTY.get(lang, _EMPTY["en"])
-        return joiner.join(format_value(part, lang) for part in value)
-    if isinstance(value, dict):
+        parts = (format_value(part, lang) for part in value)
+    elif isinstance(value, dict):
         if not value:
             return _EMPTY.get(lang, _EMPTY["en"])
-        return joiner.join(str(key) for key in value)
-    if value is None:
+        parts = (str(key) for key in value)
+    elif value is None:
         return MISSING
-    return str(value)
+    else:
+        return str(value)
+    if limit is None:
+        return joiner.join(parts)
+    kept, size = [], -len(joiner)
+    for part in parts:
+        kept.append(part)
+        size += len(joiner) + len(part)
+        if size > limit:
+            break
+    return joiner.join(kept)
 
 
 _JOIN = {"zh": "、"}
 
 # The parsers' reasons for an unknown fact ("SOURCE: CODE (detail)") are written once, in
 # English; Chinese reports translate their fixed words and keep paths and commands as they are.
-_ZH_REASONS = [(re.compile(pattern), replacement) for pattern, replacement in (
+# Compiled on the first Chinese report (_zh_reasons).
+_ZH_REASON_PATTERNS = (
     (r": not captured \(psutil not available\)", "：未采集（psutil 不可用）"),
     (r": not captured", "：未采集"),
     (r": not_found", "：不存在"),
@@ -71,14 +87,21 @@ _ZH_REASONS = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"^Docker is not installed$", "未安装 Docker"),
     (r" and (/\S+)", r" 和 \1"),
     (r"; ", "；"),
-)]
+)
+_ZH_REASONS = []
+
+
+def _zh_reasons():
+    if not _ZH_REASONS:
+        _ZH_REASONS.extend((re.compile(pattern), replacement) for pattern, replacement in _ZH_REASON_PATTERNS)
+    return _ZH_REASONS
 
 
 def localise_reason(text, lang):
     """A reason for an unknown, in the report's language (only Chinese needs work)."""
     if lang != "zh" or not text:
         return text
-    for pattern, replacement in _ZH_REASONS:
+    for pattern, replacement in _zh_reasons():
         text = pattern.sub(replacement, text)
     return text
 _CACHE = {}

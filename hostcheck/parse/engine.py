@@ -17,7 +17,6 @@ False
 
 import json
 
-from hostcheck.capture.engine_api import Endpoint
 from hostcheck.parse import daemon
 
 # docker.error CODE -> docker.state, for captures that recorded no docker.state of their own.
@@ -124,6 +123,9 @@ def endpoint_facts(docker):
     if source is None and "endpoint_source" not in docker:
         source = "default socket" if endpoint == "unix:///var/run/docker.sock" else "env DOCKER_HOST"
     if local is None and "local" not in docker:
+        # A capture from before `local` was recorded. Imported here: the engine client
+        # (socket, selectors) is ~4 ms that judging a newer capture does not need.
+        from hostcheck.capture.engine_api import Endpoint
         parsed = Endpoint(endpoint, source or "")
         local = parsed.local if parsed.problem is None else None
     return endpoint, source, local

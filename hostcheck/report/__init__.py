@@ -53,83 +53,18 @@ CONTEXT_FACTS = frozenset(("host.hostname", "os.id", "os.name", "os.version", "o
                            "kernel.release", "kernel.version",
                            "privileges.root", "privileges.uid", "docker.state", "docker.version",
                            "docker.endpoint"))
-# Operators that read only some members of a list fact, named in the rule (the value).
-_MEMBER_OPS = frozenset(("contains", "not_contains", "contains_all", "contains_any"))
-_PRESENCE_OPS = frozenset(("exists", "absent"))
-_READS = {}
 
 
 def catalogue_reads(catalogue):
-    """{fact name: None when the catalogue reads its whole value, else the set of keys and
-    members it reads}: what the rules and trees of `catalogue` ask of each host fact.
-
-    A fact is read in part when every condition on it looks up a key (`key:`), tests for
-    members named in the rule (contains, contains_all ...) or only asks whether it is known
-    (exists, absent, requires): kernel.config_enabled is ~1,200 options on a distribution
-    kernel, and the rules ask about ~30. Anything else (a comparison of the whole value, a
-    placeholder in a text, a foreach) reads the whole value.
-    """
-    key = id(catalogue)
-    cached = _READS.get(key)
-    if cached is not None and cached[0] is catalogue:
-        return cached[1]
-    reads = {}
-
-    def read(name, members=()):
-        if not isinstance(name, str) or name.startswith(("item.", "subject.")):
-            return
-        if name in reads and reads[name] is None:
-            return
-        if members is None:
-            reads[name] = None
-        else:
-            reads.setdefault(name, set()).update(members)
-
-    def condition(leaf):
-        op, value = leaf.get("op"), leaf.get("value")
-        if isinstance(value, dict) and "fact" in value:
-            read(value["fact"], None)
-        elif isinstance(value, dict):
-            for entry in value.values():       # a pattern: entries may name facts
-                if isinstance(entry, dict) and "fact" in entry:
-                    read(entry["fact"], None)
-        if "key" in leaf:
-            read(leaf["fact"], (leaf["key"],))
-        elif op in _PRESENCE_OPS:
-            read(leaf["fact"])
-        elif op in _MEMBER_OPS and isinstance(value, str):
-            read(leaf["fact"], (value,))
-        elif op in _MEMBER_OPS and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            read(leaf["fact"], value)
-        else:
-            read(leaf["fact"], None)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("fact"), str) and "op" in node:
-                condition(node)
-            for name, value in node.items():
-                if name == "cases":             # examples, not reads
-                    continue
-                if name == "requires" and isinstance(value, list):
-                    for fact in value:
-                        read(fact)
-                elif name == "foreach":
-                    read(value, None)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str) and "$" in node:
-            from hostcheck.judge.text import placeholders
-            for name in placeholders(node):
-                if "." in name:
-                    read(name, None)
-
-    walk(catalogue.rules)
-    walk(catalogue.trees)
-    _READS[key] = (catalogue, reads)
+    """{fact name: None when the catalogue reads its whole value, else the frozenset of keys
+    and members it reads}: what the rules and trees of `catalogue` ask of each host fact
+    (hostcheck.judge.catalogue.compute_reads, stored in catalogue.json by the compiler;
+    walked here for any other object with `rules` and `trees`)."""
+    reads = getattr(catalogue, "reads", None)
+    if reads is None:
+        from hostcheck.judge.catalogue import compute_reads
+        reads = {name: None if members is None else frozenset(members)
+                 for name, members in compute_reads(catalogue.rules, catalogue.trees).items()}
     return reads
 
 

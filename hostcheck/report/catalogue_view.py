@@ -45,7 +45,7 @@ def _text(value, lang):
 
 def _catalogue():
     from hostcheck.judge import load_catalogue
-    return load_catalogue()
+    return load_catalogue(cases=True)      # `rules show` judges a rule's cases as its examples
 
 
 def _summary(rule, lang):

@@ -91,6 +91,7 @@ def test_pyz_is_reproducible_and_pure(pyz, tmp_path):
         assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert not [n for n in names if n.endswith((".so", ".pyc")) or "__pycache__" in n]
         assert "__main__.py" in names and "hostcheck/data/catalogue.json" in names
+        assert "hostcheck/data/cases.json" in names     # `rules show` judges its examples
         assert "hostcheck/data/schema/report.json" in names
         assert archive.read("LICENSE") == (REPO_ROOT / "LICENSE").read_bytes()
         assert not [n for n in names if n.lower().startswith("psutil")]
