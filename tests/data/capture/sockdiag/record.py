@@ -11,11 +11,8 @@ hostcheck.capture.sockdiag.request, asked in that order on one socket: seq 1 to 
 tests/test_capture_sockdiag.py reads them.
 """
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
