@@ -20,6 +20,9 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 if (($#)); then SIZES=("$@"); else SIZES=(1000 10000); fi
+# The checkout's venv (tests/run, bench/run make it) has hostcheck's dependencies; a bare
+# python3 may lack rich, and `fleet` text would time an exit-3 error.
+if [[ -z ${PYTHON:-} && -x $REPO/.venv-3.11/bin/python ]]; then PYTHON=$REPO/.venv-3.11/bin/python; fi
 PYTHON=${PYTHON:-python3}
 RUNS=${BENCH_RUNS:-3}
 WORK=$(mktemp -d /tmp/hc-fleet-bench.XXXXXX)
@@ -77,7 +80,13 @@ print("%.2f s | %.2f s" % (wall, usage.ru_utime + usage.ru_stime))
 EOF
 )
     peak() {
-        /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
+        local rc=0
+        /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/peak.err" || rc=$?
+        # exit 1 only says some host fails a rule; more is an error, and its timing a lie
+        if ((rc > 1)); then
+            echo "bench/fleet.sh: '$*' exited $rc: $(grep -v '^Command exited' "$WORK/peak.err" | head -c 300)" >&2
+            exit 2
+        fi
         echo "$(($(tail -n 1 "$WORK/rss") / 1024)) MB"   # "exited with 1" first when a host fails
     }
     json_peak=$(peak "$PYTHON" -m hostcheck fleet "$reports" --json -o "$WORK/out.json")
