@@ -216,18 +216,19 @@ class Capture(object):
     def submit(self, lane, on_timeout, function, *args):
         """Run function(*args) in `lane`; on_timeout = (section, key, record), or a list of
         them, used when it has not finished by the deadline (or raised)."""
+        keys = on_timeout if isinstance(on_timeout, list) else [on_timeout]
         with self.cond:
             if self.closed:
                 return
             task_id = self.next_id
             self.next_id += 1
-            self.pending[task_id] = on_timeout
+            self.pending[task_id] = keys
 
         def task():
             try:
                 function(*args)
             except Exception as exc:  # a probe that breaks is recorded, the rest goes on
-                for section, key, _ in (on_timeout if isinstance(on_timeout, list) else [on_timeout]):
+                for section, key, _ in keys:
                     self.put(section, key, {"error": "error", "detail": "%s: %s" % (exc.__class__.__name__, exc)})
             finally:
                 with self.cond:
@@ -268,8 +269,8 @@ class Capture(object):
             self.closed = True
             late = list(self.pending.values())
             live = list(self.processes_live)
-        for on_timeout in late:
-            for section, key, record in (on_timeout if isinstance(on_timeout, list) else [on_timeout]):
+        for keys in late:
+            for section, key, record in keys:
                 self._target(section)[key] = record
         for proc in live:  # a command still running at the deadline is cut
             try:

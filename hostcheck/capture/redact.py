@@ -695,11 +695,12 @@ def _secret_entry(key, item, joined):
         return scrub_text(key), [_redact_scalar(i) for i in item], True
     if key in _ARGV_KEYS and _string_list(item):
         return key, scrub_argv(item), True
+    new_key = scrub_text(key)
     if key != "Env" and not is_secret_key(key) and key not in _ARGV_KEYS:
         if len(_plain_keys) > 20000:  # a hostile document's keys must not grow it forever
             _plain_keys.clear()
-        _plain_keys[key] = scrub_text(key)
-    return scrub_text(key), item, False
+        _plain_keys[key] = new_key
+    return new_key, item, False
 
 
 def rebuild_json(obj, entries, leaf):
