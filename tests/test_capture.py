@@ -182,6 +182,8 @@ def test_process_table_names_are_psutils(tmp_path):
     long_named = tmp_path / "hostcheck-a-long-process-name"
     long_named.symlink_to(shutil.which("sleep"))
     proc = subprocess.Popen([str(long_named), "30"])
+    # Enough processes with a command line to compare, on a quiet host too.
+    others = [subprocess.Popen(["sleep", "30"]) for _ in range(12)]
     try:
         time.sleep(0.2)
         ours = dict((item["pid"], item["name"]) for item in core._proc_table(long_names=True))
@@ -192,8 +194,9 @@ def test_process_table_names_are_psutils(tmp_path):
             except psutil.Error:
                 continue
     finally:
-        proc.kill()
-        proc.wait()
+        for child in [proc] + others:
+            child.kill()
+            child.wait()
     assert ours[proc.pid] == theirs[proc.pid][0] == "hostcheck-a-long-process-name"
     # Kernel threads (no command line) may change their name between the two reads.
     common = [pid for pid in ours if pid in theirs and theirs[pid][1]]
